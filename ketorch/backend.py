@@ -1,0 +1,160 @@
+"""Small shared helpers: dtypes, devices, name uniquification, call context.
+
+Kept free of layer imports so every other module can use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import defaultdict
+
+import numpy as np
+import torch
+
+_DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "int8": torch.int8,
+    "uint8": torch.uint8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "bool": torch.bool,
+    "complex64": torch.complex64,
+}
+_DTYPE_NAMES = {v: k for k, v in _DTYPES.items()}
+
+
+def standardize_dtype(dtype) -> str:
+    """Return the Keras string name of a dtype given as string, numpy or torch dtype."""
+    if dtype is None:
+        return "float32"
+    if isinstance(dtype, dict):  # a serialized DTypePolicy
+        dtype = dtype.get("config", {}).get("name", "float32")
+    if isinstance(dtype, torch.dtype):
+        return _DTYPE_NAMES[dtype]
+    if isinstance(dtype, str):
+        if dtype in _DTYPES:
+            return dtype
+        if dtype.startswith("mixed_"):
+            return dtype
+        if dtype == "float":
+            return "float32"
+        if dtype == "int":
+            return "int64"
+    try:
+        return np.dtype(dtype).name
+    except TypeError as e:
+        raise ValueError(f"Unknown dtype. Received: dtype={dtype!r}") from e
+
+
+def torch_dtype(dtype) -> torch.dtype:
+    """The torch dtype for a Keras dtype name (or any dtype-like)."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = standardize_dtype(dtype)
+    if name.startswith("mixed_"):
+        return torch.float32
+    return _DTYPES.get(name, torch.float32)
+
+
+def is_float_dtype(dtype) -> bool:
+    return standardize_dtype(dtype).startswith(("float", "bfloat", "mixed"))
+
+
+# ---------------------------------------------------------------- device ---
+
+_DEVICE: torch.device | None = None
+
+
+def get_device() -> torch.device:
+    """The device new models train on: ``set_device`` > ``KETORCH_DEVICE`` > CUDA > CPU."""
+    global _DEVICE
+    if _DEVICE is None:
+        env = os.environ.get("KETORCH_DEVICE")
+        if env:
+            _DEVICE = torch.device(env)
+        elif torch.cuda.is_available():
+            _DEVICE = torch.device("cuda")
+        else:
+            _DEVICE = torch.device("cpu")
+    return _DEVICE
+
+
+def set_device(device) -> None:
+    """Choose the device (``"cpu"``, ``"cuda"``, ``"cuda:1"``, a ``torch.device``)."""
+    global _DEVICE
+    _DEVICE = None if device is None else torch.device(device)
+
+
+# ------------------------------------------------------------------ names ---
+
+_NAME_COUNTS: dict[str, int] = defaultdict(int)
+_NAME_LOCK = threading.Lock()
+
+
+def to_snake_case(name: str) -> str:
+    """``"MaxPooling2D"`` -> ``"max_pooling2d"``, as Keras derives default names."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+    return s
+
+
+def unique_name(base: str) -> str:
+    """``dense``, then ``dense_1``, ``dense_2``, ... within one session."""
+    with _NAME_LOCK:
+        n = _NAME_COUNTS[base]
+        _NAME_COUNTS[base] += 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def clear_session() -> None:
+    """Reset automatic layer names (``dense``, ``dense_1``, ...)."""
+    _NAME_COUNTS.clear()
+
+
+# ----------------------------------------------------------- call context ---
+
+
+class _CallContext:
+    """Holds the ``training`` flag of the outermost layer call for nested calls."""
+
+    __slots__ = ("training", "losses")
+
+    def __init__(self):
+        self.training = None
+        self.losses = None  # a list while a train/test step collects add_loss() values
+
+
+CALL_CONTEXT = _CallContext()
+
+
+def to_tensor(x, dtype=None, device=None) -> torch.Tensor:
+    """Convert array-likes to a tensor; float64 becomes float32 as in Keras."""
+    if isinstance(x, torch.Tensor):
+        t = x
+    else:
+        if hasattr(x, "to_numpy"):  # pandas
+            x = x.to_numpy()
+        a = np.asarray(x)
+        if a.dtype == np.float64 and dtype is None:
+            a = a.astype(np.float32)
+        if a.dtype == object:
+            raise TypeError(
+                "Expected numeric data (numbers or arrays of numbers), got an array of Python "
+                f"objects. Received: dtype=object, first element={a.flat[0]!r}"
+            )
+        if not a.flags.writeable or not a.flags.c_contiguous:
+            a = np.ascontiguousarray(a).copy() if not a.flags.writeable else np.ascontiguousarray(a)
+        t = torch.from_numpy(a)
+    if dtype is not None and t.dtype != dtype:
+        t = t.to(dtype)
+    elif t.dtype == torch.float64 and dtype is None:
+        t = t.float()
+    if device is not None and t.device != device:
+        t = t.to(device)
+    return t

@@ -1,0 +1,691 @@
+"""The Layer base class: a ``torch.nn.Module`` with Keras's layer contract.
+
+A layer creates no weights in ``__init__``; ``build(input_shape)`` creates them
+with :meth:`Layer.add_weight` as ``nn.Parameter`` objects in Keras's layout and
+order, ``call`` computes with torch ops, ``compute_output_shape`` serves the
+Functional API and ``summary()``, and ``get_config`` returns every constructor
+argument.
+
+Example:
+    >>> import torch
+    >>> from ketorch import layers
+    >>> class Scale(layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, x):
+    ...         return x * self.w
+    >>> Scale()(torch.ones(2, 3)).shape
+    torch.Size([2, 3])
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import backend, initializers, regularizers
+from ..backend import CALL_CONTEXT
+from .input_spec import check_input_spec, format_shape
+from .node import KerasTensor, Node, flatten, has_keras_tensor, map_structure
+
+_LEGACY_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
+
+
+def _signature_params(fn):
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+class Layer(nn.Module):
+    """Base class of all layers (and, through :class:`~ketorch.Model`, of models).
+
+    Args:
+        trainable: Whether the layer's weights are updated by training.
+        name: Layer name; by default the snake_case class name made unique
+            (``dense``, ``dense_1``, ...).
+        dtype: The dtype of the weights and computations (``"float32"``).
+        activity_regularizer: Optional penalty on the layer's output.
+        input_shape: Keras 2 style: the input shape without the batch axis;
+            on the first layer of a ``Sequential`` it defines the model input.
+        input_dim: Keras 2 style: ``input_shape=(input_dim,)``.
+        batch_input_shape: Keras 2 style: the full input shape.
+    """
+
+    _call_has_training = False
+    _call_has_mask = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        params = _signature_params(cls.call)
+        cls._call_has_training = "training" in params
+        cls._call_has_mask = "mask" in params
+        cls._build_params = [p for p in _signature_params(cls.build) if p != "self"]
+        cls._auto_config = cls.get_config is Layer.get_config
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        # Remember constructor arguments for the automatic get_config of custom layers.
+        object.__setattr__(obj, "_init_args", (args, dict(kwargs)))
+        return obj
+
+    def __init__(
+        self,
+        *,
+        activity_regularizer=None,
+        trainable: bool = True,
+        dtype=None,
+        autocast: bool = True,
+        name: str | None = None,
+        **kwargs,
+    ):
+        super().__init__()
+        shape_kwargs = {k: kwargs.pop(k) for k in _LEGACY_SHAPE_KWARGS if k in kwargs}
+        initial_weights = kwargs.pop("weights", None)
+        kwargs.pop("input_length", None) if "input_length" in kwargs else None
+        for legacy in ("seed_generator",):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
+            )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"A layer name must be a string. Received: name={name!r}")
+        self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype_policy = dtype
+        self._dtype = backend.standardize_dtype(dtype)
+        self.autocast = autocast
+        self.built = False
+        self.supports_masking = False
+        self.input_spec = None
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._trainable_weights: list[nn.Parameter] = []
+        self._non_trainable_weights: list[nn.Parameter] = []
+        self._inbound_nodes: list[Node] = []
+        self._losses: list = []
+        self._build_shapes = None
+        self._initial_weights = initial_weights
+        self._batch_input_shape = _legacy_input_shape(shape_kwargs)
+
+    # ------------------------------------------------------------ properties
+    @property
+    def dtype(self) -> str:
+        """The variable dtype name (``"float32"``)."""
+        return "float32" if self._dtype.startswith("mixed_") else self._dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        if self._dtype == "mixed_float16":
+            return "float16"
+        if self._dtype == "mixed_bfloat16":
+            return "bfloat16"
+        return self._dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self.dtype
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        for layer in self._flatten_layers(include_self=True):
+            layer._trainable = value
+            for w in layer._trainable_weights:
+                w.requires_grad_(value)
+
+    def _sublayers(self):
+        """Direct child layers, in tracking order (lists of layers flattened)."""
+        out = []
+        for m in self._modules.values():
+            if isinstance(m, Layer):
+                out.append(m)
+            elif isinstance(m, (nn.ModuleList, nn.Sequential)):
+                out.extend(x for x in m if isinstance(x, Layer))
+            elif isinstance(m, nn.ModuleDict):
+                out.extend(x for x in m.values() if isinstance(x, Layer))
+        return out
+
+    def _flatten_layers(self, include_self=True):
+        seen, out = set(), []
+        stack = [self] if include_self else list(reversed(self._sublayers()))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._sublayers()))
+        return out
+
+    @property
+    def weights(self) -> list[nn.Parameter]:
+        """All weights: own trainable, own non-trainable, then the sublayers'."""
+        out, seen = [], set()
+        for w in (*self._trainable_weights, *self._non_trainable_weights):
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._sublayers():
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self) -> list[nn.Parameter]:
+        """Weights updated by training, in :attr:`weights` order."""
+        if not self._trainable:
+            return []
+        out, seen = [], set()
+        for w in self._trainable_weights:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._sublayers():
+            for w in layer.trainable_weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list[nn.Parameter]:
+        """Weights not updated by gradient descent (frozen or statistics)."""
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Weight values as numpy arrays, in Keras's order and layout."""
+        return [w.detach().cpu().numpy().copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set weight values from a list of arrays in :meth:`get_weights` order.
+
+        Raises:
+            ValueError: If the number of arrays or a shape does not match.
+        """
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
+                f"length {len(weights)}, but the layer was expecting {len(params)} weights."
+            )
+        with torch.no_grad():
+            for p, v in zip(params, weights):
+                v = v.detach() if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v))
+                if tuple(p.shape) != tuple(v.shape):
+                    raise ValueError(
+                        f"Layer '{self.name}' weight '{_weight_name(p)}' has shape "
+                        f"{format_shape(tuple(p.shape))}, which is not compatible with the "
+                        f"provided weight shape {format_shape(tuple(v.shape))}."
+                    )
+                p.copy_(v.to(p.dtype))
+
+    def count_params(self) -> int:
+        """Total number of scalars in :attr:`weights`."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`."
+            )
+        return int(sum(w.numel() for w in self.weights))
+
+    # --------------------------------------------------------------- weights
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer=None,
+        constraint=None,
+        aggregation="none",
+        overwrite_with_gradient=False,
+        name: str | None = None,
+        **kwargs,
+    ) -> nn.Parameter:
+        """Create a weight as an ``nn.Parameter`` registered on this layer.
+
+        Args:
+            shape: Weight shape (a tuple of ints).
+            initializer: Initializer name, object or callable; defaults to
+                ``"glorot_uniform"`` for float weights, ``"zeros"`` otherwise.
+            dtype: Weight dtype (defaults to the layer's variable dtype).
+            trainable: Whether gradient descent updates it.
+            regularizer: Optional penalty added to the training loss.
+            constraint: Optional projection applied after each optimizer step.
+            name: Weight name (``"kernel"``, ``"bias"``, ...).
+
+        Returns:
+            The new ``nn.Parameter``.
+        """
+        if isinstance(shape, str) and name is None:  # Keras 2: add_weight(name, shape, ...)
+            name, shape = shape, initializer if isinstance(initializer, (tuple, list)) else None
+            initializer = kwargs.pop("initializer", None) if shape is not None else initializer
+        if "shape" in kwargs:
+            shape = kwargs.pop("shape")
+        kwargs.pop("use_resource", None)
+        kwargs.pop("synchronization", None)
+        if kwargs:
+            raise TypeError(f"add_weight() got unexpected arguments: {sorted(kwargs)}")
+        shape = () if shape is None else tuple(int(s) for s in shape)
+        dtype_name = backend.standardize_dtype(dtype or self.dtype)
+        tdtype = backend.torch_dtype(dtype_name)
+        if initializer is None:
+            initializer = "glorot_uniform" if tdtype.is_floating_point else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=tdtype) if isinstance(init, initializers.Initializer) else init(shape, tdtype)
+        value = torch.as_tensor(value, dtype=tdtype).reshape(shape)
+        p = nn.Parameter(value, requires_grad=bool(trainable) and self._trainable and tdtype.is_floating_point)
+        reg_name = name or "variable"
+        base, i = reg_name, 1
+        if self.__dict__.get(reg_name, 0) is None:  # e.g. `self.bias = None` before building
+            del self.__dict__[reg_name]
+        while reg_name in self._parameters or reg_name in self._modules or reg_name in self.__dict__:
+            reg_name = f"{base}_{i}"
+            i += 1
+        p._keras_name = name or reg_name
+        p._keras_trainable = bool(trainable)
+        p._keras_regularizer = regularizers.get(regularizer)
+        p._keras_constraint = _get_constraint(constraint)
+        p._keras_layer_name = self.name
+        self.register_parameter(reg_name, p)
+        object.__setattr__(self, reg_name, p)  # fast attribute access (no nn.Module lookup)
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(p)
+        return p
+
+    def __setattr__(self, name, value):
+        if isinstance(value, nn.Parameter) and "_parameters" in self.__dict__:
+            registered = self._parameters.get(name)
+            if registered is value or any(v is value for v in self._parameters.values()):
+                object.__setattr__(self, name, value)
+                return
+        elif (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(v, Layer) for v in value)
+            and "_modules" in self.__dict__
+        ):
+            super().__setattr__(name, nn.ModuleList(value))
+            return
+        super().__setattr__(name, value)
+
+    # ------------------------------------------------------------- lifecycle
+    def build(self, input_shape) -> None:
+        """Create the weights for inputs of ``input_shape``; the base does nothing."""
+        self.built = True
+
+    def call(self, *args, **kwargs):
+        """The layer's computation; subclasses override it."""
+        raise NotImplementedError(
+            f"Layer '{self.name}' ({type(self).__name__}) does not implement `call()`."
+        )
+
+    def forward(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape``; the default runs the layer on zeros."""
+        raise NotImplementedError
+
+    def compute_mask(self, inputs, mask=None):
+        """The output mask: the input mask when the layer supports masking."""
+        return mask if self.supports_masking else None
+
+    def _maybe_build(self, args, kwargs):
+        if self._build_params and len(self._build_params) > 1:
+            call_params = list(_signature_params(type(self).call))
+            call_params = [p for p in call_params if p != "self"]
+            shapes = {}
+            for pname, arg in zip(call_params, args):
+                shapes[f"{pname}_shape"] = _shape_of(arg)
+            for k, v in kwargs.items():
+                if f"{k}_shape" in self._build_params:
+                    shapes[f"{k}_shape"] = _shape_of(v)
+            names = [p for p in self._build_params if p in shapes]
+            if names:
+                self.build(**{p: shapes[p] for p in names})
+            else:
+                self.build(_shape_of(args[0]))
+        else:
+            shape = _shape_of(args[0]) if args else _shape_of(next(iter(kwargs.values())))
+            self._build_shapes = shape
+            self.build(shape)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def __call__(self, *args, **kwargs):
+        first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
+        if type(first) is not torch.Tensor and not isinstance(first, torch.Tensor):
+            if has_keras_tensor(args) or has_keras_tensor(kwargs):
+                return self._symbolic_call(args, kwargs)
+            if first is not None and not isinstance(first, (list, tuple, dict)):
+                first = backend.to_tensor(first, device=_device_of(self))
+                args = (first, *args[1:]) if args else args
+        ctx = CALL_CONTEXT
+        outer = ctx.training
+        if self._call_has_training:
+            training = kwargs.get("training")
+            if training is None:
+                training = outer
+                if training is not None:
+                    kwargs["training"] = training
+        else:
+            training = kwargs.pop("training", None)
+            if training is None:
+                training = outer
+        in_mask = None
+        if self.supports_masking or self._call_has_mask:
+            in_mask = kwargs.get("mask") if self._call_has_mask else None
+            if in_mask is None:
+                in_mask = getattr(first, "_keras_mask", None)
+                if in_mask is not None and self._call_has_mask:
+                    kwargs["mask"] = in_mask
+        if not self.built:
+            self._maybe_build(args, kwargs)
+        ctx.training = training
+        try:
+            outputs = nn.Module.__call__(self, *args, **kwargs)
+        except (RuntimeError, IndexError) as e:
+            self._reraise_friendly(e, args)
+            raise
+        finally:
+            ctx.training = outer
+        if self.supports_masking:
+            out_mask = self.compute_mask(first, in_mask)
+            if out_mask is not None:
+                _attach_mask(outputs, out_mask)
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(outputs) / outputs.shape[0])
+        return outputs
+
+    def _reraise_friendly(self, err, args):
+        """Turn a torch error caused by a wrongly shaped input into a clear ValueError."""
+        if not args or not isinstance(args[0], torch.Tensor):
+            return
+        try:
+            check_input_spec(self, self.input_spec, tuple(args[0].shape))
+        except ValueError as friendly:
+            raise friendly from err
+
+    # -------------------------------------------------------------- symbolic
+    def _symbolic_call(self, args, kwargs):
+        kwargs = {k: v for k, v in kwargs.items() if k != "mask"}
+        if kwargs.get("training", 0) is None:
+            del kwargs["training"]
+        inputs = [t for t in flatten([list(args), kwargs]) if isinstance(t, KerasTensor)]
+        first = args[0] if args else next(iter(kwargs.values()))
+        shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, first)
+        if not self.built:
+            sym_args = map_structure(_as_shape_proxy, list(args))
+            sym_kwargs = map_structure(_as_shape_proxy, kwargs)
+            self._maybe_build(sym_args, sym_kwargs)
+        check_input_spec(self, self.input_spec, shapes)
+        spec = self.compute_output_spec(*args, **kwargs)
+        node_index = len(self._inbound_nodes)
+        outputs = map_structure(lambda s: KerasTensor(s.shape, s.dtype), spec)
+        for i, t in enumerate(flatten(outputs)):
+            t._keras_history = (self, node_index, i)
+        self._inbound_nodes.append(Node(self, args, kwargs, inputs, outputs))
+        return outputs
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Shapes and dtypes of the outputs, as KerasTensors without history."""
+        first = args[0] if args else next(iter(kwargs.values()))
+        shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, first)
+        try:
+            out_shape = self.compute_output_shape(shapes)
+        except NotImplementedError:
+            return self._spec_by_running(args, kwargs)
+        dtype = self.compute_dtype
+        return _shapes_to_spec(out_shape, dtype)
+
+    def _spec_by_running(self, args, kwargs):
+        """Infer output shapes by calling the layer on small zero tensors."""
+        unknown_dims = []
+
+        def fake(t, fill):
+            if not isinstance(t, KerasTensor):
+                return t
+            shape = [2 if i == 0 and d is None else (fill if d is None else d) for i, d in enumerate(t.shape)]
+            if any(d is None for d in t.shape[1:]):
+                unknown_dims.append(True)
+            return torch.zeros(shape, dtype=backend.torch_dtype(t.dtype), device=_device_of(self))
+
+        def run(fill):
+            a = map_structure(lambda t: fake(t, fill), list(args))
+            k = map_structure(lambda t: fake(t, fill), kwargs)
+            with torch.no_grad():
+                return Layer.__call__(self, *a, **k)
+
+        try:
+            out = run(7)
+            out2 = run(5) if unknown_dims else out
+        except Exception as e:
+            shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, args[0])
+            raise type(e)(
+                f"Exception encountered when calling layer '{self.name}' "
+                f"({type(self).__name__}) on inputs of shape {shapes}: {e}"
+            ) from e
+
+        def spec(a, b):
+            shape = [None] + [
+                None if da != db else da for da, db in zip(tuple(a.shape)[1:], tuple(b.shape)[1:])
+            ]
+            if a.ndim == 0:
+                shape = []
+            return KerasTensor(shape, backend.standardize_dtype(a.dtype))
+
+        return _zip_map(spec, out, out2)
+
+    # -------------------------------------------------------- graph helpers
+    def _get_node_attribute(self, attr):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on a symbolic input, so it has no "
+                f"defined {attr}."
+            )
+        node = self._inbound_nodes[0]
+        if attr == "input":
+            vals = node.input_tensors
+            return vals[0] if len(vals) == 1 else vals
+        return node.outputs
+
+    @property
+    def input(self):
+        return self._get_node_attribute("input")
+
+    @property
+    def output(self):
+        return self._get_node_attribute("output")
+
+    @property
+    def input_shape(self):
+        return map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return map_structure(lambda t: t.shape, self.output)
+
+    # ---------------------------------------------------------------- losses
+    def add_loss(self, loss) -> None:
+        """Add a loss term (e.g. an activity penalty) to the current training step."""
+        collector = CALL_CONTEXT.losses
+        if collector is not None:
+            collector.append(loss)
+        else:
+            self._losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Weight-regularization penalties plus losses added outside training steps."""
+        out = list(self._losses)
+        for layer in self._flatten_layers(include_self=True):
+            if layer is not self:
+                out.extend(layer._losses)
+            for w in layer._trainable_weights:
+                reg = getattr(w, "_keras_regularizer", None)
+                if reg is not None:
+                    out.append(reg(w))
+        return out
+
+    # ---------------------------------------------------------------- config
+    def get_config(self) -> dict:
+        """Constructor arguments (JSON-safe); subclasses extend the base dict."""
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": _dtype_policy_config(self._dtype),
+        }
+        if type(self)._auto_config and type(self) is not Layer:
+            args, kwargs = self.__dict__.get("_init_args", ((), {}))
+            params = [
+                p
+                for p in _signature_params(type(self).__init__).values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            ]
+            for p, v in zip(params, args):
+                config[p.name] = v
+            for k, v in kwargs.items():
+                if k not in ("name", "trainable", "dtype"):
+                    config[k] = v
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Create a layer from :meth:`get_config` output."""
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = backend.standardize_dtype(config["dtype"])
+        return cls(**config)
+
+    def get_build_config(self):
+        if self._build_shapes is not None:
+            return {"input_shape": _json_shape(self._build_shapes)}
+        return None
+
+    def build_from_config(self, config):
+        if config and config.get("input_shape") is not None and not self.built:
+            self.build(tuple(config["input_shape"]))
+            self.built = True
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# ------------------------------------------------------------------ helpers
+class _ShapeProxy:
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def _as_shape_proxy(x):
+    return _ShapeProxy(x.shape) if isinstance(x, KerasTensor) else x
+
+
+def _shape_of(x):
+    if isinstance(x, (torch.Tensor, KerasTensor, _ShapeProxy, np.ndarray)):
+        return tuple(x.shape)
+    if isinstance(x, (list, tuple)):
+        return [_shape_of(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shape_of(v) for k, v in x.items()}
+    return None
+
+
+def _device_of(layer):
+    for p in layer.parameters():
+        return p.device
+    return torch.device("cpu")
+
+
+def _attach_mask(outputs, mask):
+    if isinstance(outputs, torch.Tensor):
+        try:
+            outputs._keras_mask = mask
+        except (AttributeError, RuntimeError):
+            pass
+    elif isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+        for o, m in zip(outputs, masks):
+            if m is not None:
+                _attach_mask(o, m)
+
+
+def _shapes_to_spec(shape, dtype):
+    if isinstance(shape, dict):
+        return {k: _shapes_to_spec(v, dtype) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [_shapes_to_spec(s, dtype) for s in shape]
+    return KerasTensor(tuple(shape), dtype)
+
+
+def _zip_map(fn, a, b):
+    if isinstance(a, (list, tuple)):
+        return [_zip_map(fn, x, y) for x, y in zip(a, b)]
+    if isinstance(a, dict):
+        return {k: _zip_map(fn, a[k], b[k]) for k in a}
+    return fn(a, b)
+
+
+def _json_shape(shape):
+    if isinstance(shape, dict):
+        return {k: _json_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [_json_shape(s) for s in shape]
+    return list(shape) if shape is not None else None
+
+
+def _legacy_input_shape(kw):
+    if "batch_input_shape" in kw and kw["batch_input_shape"] is not None:
+        return tuple(kw["batch_input_shape"])
+    if kw.get("input_shape") is not None:
+        shape = kw["input_shape"]
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return (kw.get("batch_size"),) + shape
+    if kw.get("input_dim") is not None:
+        return (kw.get("batch_size"), int(kw["input_dim"]))
+    return None
+
+
+def _dtype_policy_config(name):
+    return {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": name},
+        "registered_name": None,
+    }
+
+
+def _weight_name(p):
+    return getattr(p, "_keras_name", "weight")
+
+
+def _get_constraint(constraint):
+    if constraint is None:
+        return None
+    from .. import constraints
+
+    return constraints.get(constraint)

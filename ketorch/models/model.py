@@ -1,0 +1,148 @@
+"""Model: a Layer with Keras's training API (compile / fit / evaluate / predict).
+
+``Model(inputs=..., outputs=...)`` returns a
+:class:`~ketorch.models.functional.Functional` model; subclass ``Model`` and
+define ``call()`` for free-form models. Every model is a ``torch.nn.Module``.
+
+Example:
+    >>> import torch
+    >>> import ketorch as keras
+    >>> class TwoLayer(keras.Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = keras.layers.Dense(8, activation="relu")
+    ...         self.out = keras.layers.Dense(1)
+    ...     def call(self, x):
+    ...         return self.out(self.hidden(x))
+    >>> TwoLayer()(torch.ones(2, 3)).shape
+    torch.Size([2, 1])
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..layers.layer import Layer
+from ..layers.node import KerasTensor
+from ..trainers.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable group of layers.
+
+    Construct it three ways: ``Model(inputs, outputs)`` (Functional API),
+    ``Sequential([...])``, or by subclassing and writing ``call()``.
+
+    Args:
+        inputs: For the Functional API, the ``Input`` tensor(s).
+        outputs: For the Functional API, the output tensor(s).
+        name: Model name.
+        trainable: Whether its weights are trainable.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (
+            ("inputs" in kwargs and "outputs" in kwargs)
+            or (len(args) >= 2)
+            or (len(args) == 1 and "outputs" in kwargs)
+        ):
+            from .functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs:
+            raise TypeError(
+                "Model(...) takes `inputs` and `outputs` together (Functional API), or no "
+                f"positional arguments when subclassed. Received: args={args}"
+            )
+        name = kwargs.pop("name", None)
+        trainable = kwargs.pop("trainable", True)
+        dtype = kwargs.pop("dtype", None)
+        super().__init__(name=name, trainable=trainable, dtype=dtype, **kwargs)
+        Trainer._init_trainer(self)
+
+    # Subclassed models build their sublayers during the first real call.
+    def _maybe_build(self, args, kwargs):
+        shape = tuple(args[0].shape) if args and isinstance(args[0], torch.Tensor) else None
+        self._build_shapes = shape
+        self.built = True
+
+    def build(self, input_shape=None):
+        """Create the weights by running the model once on zeros of ``input_shape``."""
+        if self.built and all(layer.built for layer in self._flatten_layers()):
+            return
+        if input_shape is None:
+            raise ValueError(f"Model '{self.name}'.build() needs an input_shape. Received: None")
+        shape = [1 if d is None else d for d in input_shape]
+        with torch.no_grad():
+            self(torch.zeros(shape))
+        self.built = True
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's direct sublayers, in the order they were assigned."""
+        return self._sublayers()
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Return a layer by name or by index in :attr:`layers`.
+
+        Raises:
+            ValueError: If no layer has that name, or the index is out of range.
+        """
+        if index is not None and name is not None:
+            raise ValueError(
+                f"Provide only a layer name or a layer index. Received: index={index}, name={name}"
+            )
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has "
+                    f"{len(layers)} layers."
+                )
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}."
+            )
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ):
+        """Print the layer table: name (type), output shape, parameter count, totals."""
+        from ..utils.summary_utils import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def _input_specs(self):
+        """``[(name, shape, dtype), ...]`` of the model inputs, when known."""
+        return None
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def get_config(self):
+        return Layer.get_config(self)
+
+    def _is_symbolic(self, x):
+        return isinstance(x, KerasTensor)

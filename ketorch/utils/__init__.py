@@ -1,0 +1,16 @@
+"""Utilities: sequence padding, one-hot labels, progress bar, plotting, seeding."""
+
+from ketorch.utils.numerical_utils import normalize, to_categorical
+from ketorch.utils.plotting import plot_history
+from ketorch.utils.progbar import Progbar
+from ketorch.utils.rng_utils import set_random_seed
+from ketorch.utils.sequence_utils import pad_sequences
+
+__all__ = [
+    "Progbar",
+    "normalize",
+    "pad_sequences",
+    "plot_history",
+    "set_random_seed",
+    "to_categorical",
+]
