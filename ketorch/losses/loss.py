@@ -124,8 +124,9 @@ def apply_mask(
         return sample_weight
     if reduction in ("mean", "sum_over_batch_size"):
         mask_f = mask.to(dtype)
-        total = torch.tensor(float(mask.numel()), dtype=dtype, device=mask.device)
-        float_mask = mask_f * _divide_no_nan(total, mask_f.sum())
+        valid = mask_f.sum()  # may be 0; stays on device (no host sync)
+        scale = torch.where(valid == 0, 0.0, mask.numel() / torch.where(valid == 0, 1.0, valid))
+        float_mask = mask_f * scale
     else:
         float_mask = mask.to(dtype)
     if sample_weight is None:

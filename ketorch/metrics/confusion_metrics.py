@@ -319,18 +319,26 @@ class AUC(Metric):
             y_pred = torch.sigmoid(y_pred)
         y_true, y_pred, weights = _prepare(self, y_true, y_pred, sample_weight, None, None)
         if self.label_weights is not None and not self.multi_label:
-            lw = self.label_weights.to(device=y_pred.device, dtype=y_pred.dtype)
-            lw = torch.broadcast_to(lw, y_pred.shape)
+            lw = torch.broadcast_to(self._on_device("label_weights", y_pred), y_pred.shape)
             weights = lw if weights is None else weights * lw
         if self._evenly:
             counts = _bucket_counts(y_true, y_pred, weights, self.num_thresholds, self.multi_label)
         else:
-            thr = torch.as_tensor(self._thresholds, dtype=y_pred.dtype, device=y_pred.device)
+            thr = self._on_device("thresholds", y_pred)
             counts = _threshold_counts(y_true, y_pred, weights, thr, self.multi_label)
         self.true_positives.add_(counts["tp"])
         self.false_positives.add_(counts["fp"])
         self.true_negatives.add_(counts["tn"])
         self.false_negatives.add_(counts["fn"])
+
+    def _on_device(self, what: str, like: torch.Tensor) -> torch.Tensor:
+        # Host constants are copied to the device once, then reused (no per-step copy).
+        cache = self.__dict__.setdefault("_device_constants", {})
+        key = (what, like.device, like.dtype)
+        if key not in cache:
+            source = self.label_weights if what == "label_weights" else self._thresholds
+            cache[key] = torch.as_tensor(source).to(device=like.device, dtype=like.dtype)
+        return cache[key]
 
     def _average(self, by_threshold: torch.Tensor) -> torch.Tensor:
         if not self.multi_label:
@@ -338,7 +346,7 @@ class AUC(Metric):
         by_label = by_threshold.sum(dim=0)
         if self.label_weights is None:
             return by_label.mean()
-        lw = self.label_weights.to(device=by_label.device, dtype=by_label.dtype)
+        lw = self._on_device("label_weights", by_label)
         return _divide_no_nan((by_label * lw).sum(), lw.sum())
 
     def _interpolate_pr_auc(self) -> torch.Tensor:

@@ -68,6 +68,8 @@ class MetricVariable(torch.Tensor):
         with torch.no_grad():
             if isinstance(value, torch.Tensor):
                 self.copy_(value)
+            elif isinstance(value, (int, float, bool)):
+                self.fill_(value)  # a scalar kernel argument: no host-to-device copy
             else:
                 self.copy_(torch.as_tensor(np.asarray(value), dtype=self.dtype))
         return self
@@ -228,9 +230,17 @@ class Metric:
     def to(self, device: Any) -> Metric:
         """Moves every state tensor to ``device`` (the objects stay the same)."""
         device = torch.device(device)
-        for var in self._variables:
-            var.data = var.data.to(device)
-            var._initial = var._initial.to(device)
+        for i, var in enumerate(self._variables):
+            initial = var._initial.to(device)
+            try:
+                var.data = var.data.to(device)  # keeps the object others may hold
+            except RuntimeError:  # storage kinds that cannot swap in place (e.g. meta)
+                new = MetricVariable(var.detach().to(device), var.name)
+                for key, value in list(vars(self).items()):
+                    if value is var:
+                        object.__setattr__(self, key, new)
+                self._variables[i], var = new, new
+            var._initial = initial
         for metric in self._metrics:
             metric.to(device)
         self._device = device

@@ -38,9 +38,7 @@ def data(kind, shape):
     if kind == "binary":
         return rng.integers(0, 2, shape).astype("float32"), rng.random(shape).astype("float32")
     if kind == "binary_logits":
-        return rng.integers(0, 2, shape).astype("float32"), rng.normal(size=shape).astype(
-            "float32"
-        )
+        return rng.integers(0, 2, shape).astype("float32"), rng.normal(size=shape).astype("float32")
     if kind == "categorical":
         n, c = int(np.prod(shape[:-1])), shape[-1]
         return onehot(n, c).reshape(shape), probs(*shape)
@@ -81,7 +79,11 @@ CASES = [
     ("categorical_crossentropy", {}, "categorical"),
     ("categorical_crossentropy", {"label_smoothing": 0.1}, "categorical"),
     ("categorical_crossentropy", {"from_logits": True}, "categorical_logits"),
-    ("categorical_crossentropy", {"from_logits": True, "label_smoothing": 0.2}, "categorical_logits"),
+    (
+        "categorical_crossentropy",
+        {"from_logits": True, "label_smoothing": 0.2},
+        "categorical_logits",
+    ),
 ]
 SHAPES = [(8, 4), (3, 5, 6)]
 

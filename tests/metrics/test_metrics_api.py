@@ -161,7 +161,10 @@ def _np(x):
 def test_mean_metric_wrapper_config_round_trip():
     m = metrics.MeanMetricWrapper(losses.huber, name="h", delta=2.0)
     conf = m.get_config()
-    assert conf == keras.metrics.MeanMetricWrapper(keras.losses.huber, name="h", delta=2.0).get_config()
+    assert (
+        conf
+        == keras.metrics.MeanMetricWrapper(keras.losses.huber, name="h", delta=2.0).get_config()
+    )
     clone = metrics.MeanMetricWrapper.from_config(conf)
     assert clone._fn is losses.huber and clone._fn_kwargs == {"delta": 2.0}
     m2 = metrics.MeanMetricWrapper(metrics.binary_accuracy, name="ba")
@@ -183,10 +186,13 @@ def test_state_is_device_tensors_without_grad():
 
 def test_to_moves_state_and_keeps_objects():
     m = metrics.Mean()
+    m.to("meta")  # meta storage cannot be swapped in place: attributes are rebound
+    assert m.total.device.type == "meta" and m.device.type == "meta"
+    assert m.variables[0] is m.total
+    m = metrics.Mean()
     total = m.total
-    m.to("meta")
-    assert m.total is total and m.total.device.type == "meta" and m.device.type == "meta"
-    m.to("cpu")
+    m.to(torch.device("cpu"))
+    assert m.total is total
     m.update_state(torch.tensor([1.0, 2.0]))
     assert float(m.result()) == 1.5
 

@@ -86,7 +86,11 @@ CASES = [
     ("BinaryCrossentropy", {}, "binary"),
     ("BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.1}, "binary_logits"),
     ("CategoricalCrossentropy", {}, "categorical"),
-    ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.1}, "categorical_logits"),
+    (
+        "CategoricalCrossentropy",
+        {"from_logits": True, "label_smoothing": 0.1},
+        "categorical_logits",
+    ),
     ("SparseCategoricalCrossentropy", {}, "sparse_int"),
     ("SparseCategoricalCrossentropy", {"from_logits": True}, "sparse_logits"),
     ("SparseCategoricalCrossentropy", {}, "sparse_float_col"),
