@@ -90,7 +90,7 @@ class CompileLoss:
             value = loss(y_true[i], y_pred[i], sample_weight=sample_weight)
             tracker = self.trackers[i]
             if tracker is not None:
-                tracker.update_state(value.detach())
+                tracker.update_state(value.detach(), sample_weight=y_pred[i].shape[0])
             w = self.weights[i]
             value = value if w == 1.0 else value * w
             total = value if total is None else total + value
