@@ -86,7 +86,7 @@ class Layer(nn.Module):
         super().__init__()
         shape_kwargs = {k: kwargs.pop(k) for k in _LEGACY_SHAPE_KWARGS if k in kwargs}
         initial_weights = kwargs.pop("weights", None)
-        kwargs.pop("input_length", None) if "input_length" in kwargs else None
+        kwargs.pop("input_length", None)  # Keras 1/2 argument some layers accepted
         for legacy in ("seed_generator",):
             kwargs.pop(legacy, None)
         if kwargs:

@@ -142,11 +142,9 @@ class Functional(Model):
         self._n_slots = n_slots
         self._output_slots = [slot_of[id(t)] for t in self._output_tensors]
         self._model_layers = layers
-        for layer in layers:
-            key = layer.name.replace(".", "_")
-            if key in self._modules or hasattr(type(self), key) or key in self.__dict__:
-                key = f"layer_{key}"
-            self.add_module(key, layer)
+        # Positional module keys keep state_dict keys stable across instances.
+        for i, layer in enumerate(layers):
+            self.add_module(str(i), layer)
 
     # ------------------------------------------------------------- metadata
     @property

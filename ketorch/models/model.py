@@ -144,5 +144,14 @@ class Model(Trainer, Layer):
     def get_config(self):
         return Layer.get_config(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild a model; a Functional config gives a Functional model."""
+        if "input_layers" in config and "layers" in config:
+            from ..saving.serialization import functional_from_config
+
+            return functional_from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     def _is_symbolic(self, x):
         return isinstance(x, KerasTensor)

@@ -90,12 +90,14 @@ class Sequential(Model):
                 "argument to pass a unique name."
             )
         if not self._stack and self._input_layer is None and layer._batch_input_shape is not None:
-            self._input_layer = InputLayer(batch_shape=layer._batch_input_shape)
+            self._input_layer = InputLayer(
+                batch_shape=layer._batch_input_shape,
+                dtype=getattr(layer, "_batch_input_dtype", None),
+            )
         self._stack.append(layer)
-        key = layer.name.replace(".", "_")
-        if key in self._modules or key in self.__dict__ or hasattr(type(self), key):
-            key = f"layer_{key}"
-        self.add_module(key, layer)
+        # Positional module keys (as nn.Sequential) keep state_dict keys stable across
+        # instances, whatever the automatic layer names are.
+        self.add_module(str(len(self._stack) - 1), layer)
         if rebuild:
             if self._output_tensor is not None:
                 self._output_tensor = layer(self._output_tensor)

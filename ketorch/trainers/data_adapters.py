@@ -503,9 +503,12 @@ class StreamBatches:
 
 
 def _is_py_dataset(data):
-    return hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(
-        data, (list, tuple, dict, np.ndarray, torch.Tensor)
-    ) and not _is_torch_dataset(data)
+    """A Keras ``PyDataset``/``Sequence``-like object: ``__len__`` batches, ``__getitem__``."""
+    if isinstance(data, (list, tuple, dict, str, np.ndarray, torch.Tensor)) or _is_pandas(data):
+        return False
+    return (
+        hasattr(data, "__getitem__") and hasattr(data, "__len__") and not _is_torch_dataset(data)
+    )
 
 
 def _is_torch_dataset(data):

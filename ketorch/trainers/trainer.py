@@ -479,7 +479,7 @@ class Trainer:
                     [t[split:] if t is not None else None for t in y_list],
                     sw[split:] if sw is not None else None,
                 )
-                validation_data = ("__split__", val)
+                validation_data = _SplitData(val)
                 x_list = [t[:split] for t in x_list]
                 y_list = [t[:split] if t is not None else None for t in y_list]
                 sw = sw[:split] if sw is not None else None
@@ -566,8 +566,8 @@ class Trainer:
         da.check_input_shapes(self, bx)
 
     def _validation_batches(self, validation_data, batch_size, steps, loader_kwargs):
-        if isinstance(validation_data, tuple) and len(validation_data) == 2 and validation_data[0] == "__split__":
-            vx, vy, vsw = validation_data[1]
+        if isinstance(validation_data, _SplitData):
+            vx, vy, vsw = validation_data.arrays
             return da.ArrayBatches(vx, vy, vsw, batch_size, False, backend.get_device())
         if da.is_stream(validation_data):
             return da.StreamBatches(
@@ -866,6 +866,13 @@ class Trainer:
             generator, steps=steps, callbacks=callbacks, verbose=verbose,
             max_queue_size=max_queue_size, workers=workers,
         )  # fmt: skip
+
+
+class _SplitData:
+    """The held-out tail of the arrays, from ``validation_split``."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
 
 
 def _should_validate(epoch, freq):

@@ -37,10 +37,14 @@ def test_mask_zero():
     assert out._keras_mask.tolist() == [[False, True, True], [True, False, False]]
 
 
-def test_input_length_is_accepted_with_warning():
-    with pytest.warns(UserWarning, match="input_length"):
-        layer = Embedding(10, 2, input_length=5)
-    assert layer(torch.tensor([[1, 2]])).shape == (1, 2, 2)
+def test_input_length_defines_sequential_input():
+    from ketorch.models import Sequential
+
+    model = Sequential([Embedding(10, 2, input_length=5)])
+    assert model.input_shape == (None, 5) and model.output_shape == (None, 5, 2)
+    assert model.inputs[0].dtype == "int32"
+    with pytest.raises(ValueError, match="Received: input_length=-1"):
+        Embedding(10, 2, input_length=-1)
 
 
 def test_out_of_range_ids_give_clear_error():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import torch
 import torch.nn.functional as F
 
@@ -25,7 +23,8 @@ class Embedding(Layer):
         mask_zero: If True, index 0 is padding and an output mask is produced
             for downstream layers (LSTM, pooling, attention).
         weights: Optional initial table as a list ``[array]`` (Keras 2 style).
-        input_length: Keras 2 argument; accepted and ignored with a warning.
+        input_length: Keras 2 argument: the sequence length. On the first
+            layer of a ``Sequential`` it defines the model's input shape.
         **kwargs: Base layer arguments.
 
     Input shape:
@@ -53,13 +52,19 @@ class Embedding(Layer):
         lora_rank=None,
         **kwargs,
     ):
+        # Keras 2's input_length: on the first layer of a Sequential it defines the input
+        # shape (Keras 3 ignores it and leaves such models unbuilt until data arrives).
         input_length = kwargs.pop("input_length", None)
-        if input_length is not None:
-            warnings.warn(
-                "Argument `input_length` is deprecated and ignored: the sequence length comes "
-                "from the data (or from `Input(shape=(length,))`).",
-                stacklevel=2,
-            )
+        if input_length is not None and not any(
+            k in kwargs for k in ("input_shape", "batch_input_shape")
+        ):
+            if isinstance(input_length, int) and input_length > 0:
+                kwargs["input_shape"] = (input_length,)
+            elif input_length is not None:
+                raise ValueError(
+                    "Argument `input_length` must be a positive integer. "
+                    f"Received: input_length={input_length!r}"
+                )
         kwargs.pop("quantization_config", None)
         kwargs.pop("lora_alpha", None)
         activity_regularizer = kwargs.pop("activity_regularizer", None)
@@ -81,6 +86,7 @@ class Embedding(Layer):
         if weights is not None:
             self._initial_weights = weights if isinstance(weights, (list, tuple)) else [weights]
         self.input_length = input_length
+        self._batch_input_dtype = "int32"
 
     def build(self, input_shape=None):
         self.embeddings = self.add_weight(
