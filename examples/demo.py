@@ -71,7 +71,9 @@ def cnn_on_digits(epochs):
     )
     model.summary()
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(x_train, y_train, epochs=epochs, validation_data=(x_test, y_test), verbose=2)
+    history = model.fit(
+        x_train, y_train, epochs=epochs, validation_data=(x_test, y_test), verbose=2
+    )
     loss, acc = model.evaluate(x_test, y_test, verbose=0)
     print(f"test loss {loss:.4f}, test accuracy {acc:.4f}")
     history.plot(to_file=os.path.join(OUT, "cnn_history.png"))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from .backend import get_device, set_device
 
-__all__ = ["get_device", "set_device", "image_data_format", "set_image_data_format", "epsilon", "backend"]
+__all__ = [
+    "get_device",
+    "set_device",
+    "image_data_format",
+    "set_image_data_format",
+    "epsilon",
+    "backend",
+]
 
 _IMAGE_DATA_FORMAT = "channels_last"
 _EPSILON = 1e-7

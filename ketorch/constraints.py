@@ -53,9 +53,9 @@ class MinMaxNorm(Constraint):
 
     def __call__(self, w):
         norms = torch.sqrt(torch.sum(torch.square(w), dim=self.axis, keepdim=True))
-        desired = self.rate * torch.clamp(norms, self.min_value, self.max_value) + (
-            1 - self.rate
-        ) * norms
+        desired = (
+            self.rate * torch.clamp(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        )
         return w * (desired / (_EPS + norms))
 
     def get_config(self):

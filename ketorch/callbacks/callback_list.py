@@ -54,9 +54,7 @@ class CallbackList(Callback):
     def _refresh(self):
         self._hooked = {
             hook: [
-                cb
-                for cb in self.callbacks
-                if not isinstance(cb, Callback) or cb._implements(hook)
+                cb for cb in self.callbacks if not isinstance(cb, Callback) or cb._implements(hook)
             ]
             for hook in _BATCH_HOOKS
         }

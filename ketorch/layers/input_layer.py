@@ -49,7 +49,9 @@ class InputLayer(Layer):
         kwargs.pop("ragged", None)
         super().__init__(name=name, dtype=dtype, **kwargs)
         if sparse:
-            raise ValueError(f"Sparse inputs are not supported by ketorch. Received: sparse={sparse}")
+            raise ValueError(
+                f"Sparse inputs are not supported by ketorch. Received: sparse={sparse}"
+            )
         if shape is not None and batch_shape is not None:
             raise ValueError(
                 "You cannot pass both `shape` and `batch_shape` at the same time. "
@@ -143,5 +145,3 @@ def Input(
         **kwargs,
     )
     return layer.output_tensor
-
-

@@ -56,7 +56,12 @@ class InputSpec:
 
 
 def _fmt(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 def check_input_spec(layer, specs, shapes) -> None:

@@ -292,14 +292,22 @@ class Layer(nn.Module):
         if initializer is None:
             initializer = "glorot_uniform" if tdtype.is_floating_point else "zeros"
         init = initializers.get(initializer)
-        value = init(shape, dtype=tdtype) if isinstance(init, initializers.Initializer) else init(shape, tdtype)
+        value = (
+            init(shape, dtype=tdtype)
+            if isinstance(init, initializers.Initializer)
+            else init(shape, tdtype)
+        )
         value = torch.as_tensor(value, dtype=tdtype).reshape(shape)
-        p = nn.Parameter(value, requires_grad=bool(trainable) and self._trainable and tdtype.is_floating_point)
+        p = nn.Parameter(
+            value, requires_grad=bool(trainable) and self._trainable and tdtype.is_floating_point
+        )
         reg_name = name or "variable"
         base, i = reg_name, 1
         if self.__dict__.get(reg_name, 0) is None:  # e.g. `self.bias = None` before building
             del self.__dict__[reg_name]
-        while reg_name in self._parameters or reg_name in self._modules or reg_name in self.__dict__:
+        while (
+            reg_name in self._parameters or reg_name in self._modules or reg_name in self.__dict__
+        ):
             reg_name = f"{base}_{i}"
             i += 1
         p._keras_name = name or reg_name
@@ -467,7 +475,10 @@ class Layer(nn.Module):
         def fake(t, fill):
             if not isinstance(t, KerasTensor):
                 return t
-            shape = [2 if i == 0 and d is None else (fill if d is None else d) for i, d in enumerate(t.shape)]
+            shape = [
+                2 if i == 0 and d is None else (fill if d is None else d)
+                for i, d in enumerate(t.shape)
+            ]
             if any(d is None for d in t.shape[1:]):
                 unknown_dims.append(True)
             return torch.zeros(shape, dtype=backend.torch_dtype(t.dtype), device=_device_of(self))

@@ -57,7 +57,9 @@ class Functional(Model):
     """
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        super().__init__(name=name or backend.unique_name("functional"), trainable=trainable, **kwargs)
+        super().__init__(
+            name=name or backend.unique_name("functional"), trainable=trainable, **kwargs
+        )
         self._inputs_struct = _normalize_io(inputs, "inputs")
         self._outputs_struct = _normalize_io(outputs, "outputs")
         self._input_tensors = flatten(self._inputs_struct)
@@ -242,7 +244,9 @@ class Functional(Model):
         return _restructure(self._outputs_struct, outs)
 
     def compute_output_shape(self, input_shape):
-        flat_shapes = self._flatten_inputs(input_shape) if len(self._input_tensors) > 1 else [input_shape]
+        flat_shapes = (
+            self._flatten_inputs(input_shape) if len(self._input_tensors) > 1 else [input_shape]
+        )
         values = [KerasTensor(s) for s in flat_shapes]
         shapes = [None] * self._n_slots
         for i, v in enumerate(values):

@@ -102,7 +102,12 @@ def sequential_config(model) -> dict:
     config = {
         "name": model.name,
         "trainable": model.trainable,
-        "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None},
+        "dtype": {
+            "module": "keras",
+            "class_name": "DTypePolicy",
+            "config": {"name": "float32"},
+            "registered_name": None,
+        },
         "layers": layers,
     }
     if model._input_layer is not None:

@@ -72,7 +72,9 @@ class CompileLoss:
                 self.losses.append(None)
             else:
                 self.losses.append(
-                    losses_mod.resolve(spec, y_true_shape=tuple(yt.shape), y_pred_shape=tuple(yp.shape))
+                    losses_mod.resolve(
+                        spec, y_true_shape=tuple(yt.shape), y_pred_shape=tuple(yp.shape)
+                    )
                 )
             self.weights.append(w)
         multi = len(self.output_names) > 1
@@ -137,7 +139,9 @@ class CompileMetrics:
         for spec, weighted in ((self._spec, False), (self._weighted_spec, True)):
             if spec is None:
                 continue
-            per_output = self._expand(spec, output_names, "weighted_metrics" if weighted else "metrics")
+            per_output = self._expand(
+                spec, output_names, "weighted_metrics" if weighted else "metrics"
+            )
             for i, items in enumerate(per_output):
                 if items is None:
                     continue
@@ -163,8 +167,10 @@ class CompileMetrics:
             return _per_output(spec, output_names, what)
         if n == 1:
             return [spec]
-        if isinstance(spec, (list, tuple)) and len(spec) == n and all(
-            isinstance(s, (list, tuple, type(None))) for s in spec
+        if (
+            isinstance(spec, (list, tuple))
+            and len(spec) == n
+            and all(isinstance(s, (list, tuple, type(None))) for s in spec)
         ):
             return list(spec)
         raise ValueError(

@@ -108,16 +108,24 @@ def flatten_y(y, output_names):
                 f"of {len(y)} arrays. Pass one target array per output."
             )
         return list(y)
-    if isinstance(y, (list, tuple)) and len(output_names) == 1 and y and all(
-        _is_array_like(v) for v in y
-    ) and len(y) == 1:
+    if (
+        isinstance(y, (list, tuple))
+        and len(output_names) == 1
+        and y
+        and all(_is_array_like(v) for v in y)
+        and len(y) == 1
+    ):
         return [y[0]]
     return [y]
 
 
 def check_cardinality(x_list, y_list, sw):
     sizes = {}
-    for name, items in (("x", x_list), ("y", y_list or []), ("sample_weight", [sw] if sw is not None else [])):
+    for name, items in (
+        ("x", x_list),
+        ("y", y_list or []),
+        ("sample_weight", [sw] if sw is not None else []),
+    ):
         for t in items:
             if t is not None:
                 sizes.setdefault(name, []).append(int(t.shape[0]))
@@ -243,7 +251,9 @@ class ArrayBatches:
         total = sum(t.numel() * t.element_size() for t in self._all())
         if total < (1 << 30):
             self.x = [t.to(self.device) for t in self.x]
-            self.y = [t.to(self.device) if t is not None else None for t in self.y] if self.y else self.y
+            self.y = (
+                [t.to(self.device) if t is not None else None for t in self.y] if self.y else self.y
+            )
             self.sw = self.sw.to(self.device) if self.sw is not None else None
         else:
             self.per_batch_transfer = True
@@ -260,7 +270,12 @@ class ArrayBatches:
             if self.shuffle == "batch":
                 nb = self.num_batches
                 order = torch.randperm(nb)
-                perm = torch.cat([torch.arange(i * self.batch_size, min((i + 1) * self.batch_size, self.n)) for i in order.tolist()]).to(x[0].device)
+                perm = torch.cat(
+                    [
+                        torch.arange(i * self.batch_size, min((i + 1) * self.batch_size, self.n))
+                        for i in order.tolist()
+                    ]
+                ).to(x[0].device)
             if total <= _BIG_ARRAY_BYTES:
                 x = [t[perm] for t in x]
                 y = [t[perm] if t is not None else None for t in y] if y else y
@@ -405,10 +420,343 @@ def unpack_batch(batch, what="the data generator"):
     return batch, None, None
 
 
+class OrderedPrefetcher:
+    """Load ``dataset[i]`` for a sequence of indices in a thread pool, keeping order."""
+
+    def __init__(self, dataset, indices, convert, max_queue_size=10, workers=1):
+        import collections
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, int(workers or 1)), thread_name_prefix="ketorch-prefetch"
+        )
+        self._dataset, self._convert = dataset, convert
+        self._indices = iter(indices)
+        self._pending = collections.deque()
+        self._depth = max(1, int(max_queue_size or 1))
+        self._fill()
+
+    def _load(self, i):
+        return self._convert(self._dataset[i])
+
+    def _fill(self):
+        while len(self._pending) < self._depth:
+            try:
+                i = next(self._indices)
+            except StopIteration:
+                return
+            self._pending.append((i, self._pool.submit(self._load, i)))
+
+    def get(self):
+        """The next converted batch, or ``None`` when all indices are done."""
+        if not self._pending:
+            return None
+        i, future = self._pending.popleft()
+        try:
+            batch = future.result()
+        except BaseException as exc:
+            self.close()
+            exc.add_note(f"(raised by the dataset while producing batch {i})")
+            raise
+        self._fill()
+        return batch
+
+    def close(self):
+        for _, f in self._pending:
+            f.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 class StreamBatches:
     """Batches from a generator, iterator, PyDataset/Sequence or DataLoader."""
 
-    def __init__(self, data, steps, model, device, max_queue_size=10, workers=1, shuffle=False, class_weight=None):
+    def __init__(
+        self,
+        data,
+        steps,
+        model,
+        device,
+        max_queue_size=10,
+        workers=1,
+        shuffle=False,
+        class_weight=None,
+    ):
+        self.data = data
+        self.steps = steps
+        self.model = model
+        self.device = device
+        self.max_queue_size = max_queue_size
+        self.workers = workers
+        self.shuffle = shuffle
+        self.class_weight = class_weight
+        self.reiterable = _is_reiterable(data)
+        self._prefetcher = None
+        self.exhausted = False
+        self.num_batches = self._length()
+
+    def _length(self):
+        if self.steps is not None:
+            return int(self.steps)
+        if hasattr(self.data, "__len__") and not isinstance(self.data, (list, tuple)):
+            try:
+                return len(self.data)
+            except TypeError:
+                return None
+        return None
+
+    def __len__(self):
+        return self.num_batches
+
+    def _convert(self, item):
+        x, y, sw = unpack_batch(item)
+        x_list = convert_x(self.model, flatten_x(x, self.model._data_input_names()))
+        y_list = convert_y(flatten_y(y, self.model._data_output_names())) if y is not None else None
+        if sw is not None:
+            sw = _to_tensor(sw, "sample_weight").float()
+        if self.class_weight is not None and y_list is not None and sw is None:
+            sw = class_weight_to_sample_weight(y_list[0], self.class_weight)
+        batch = (x_list, y_list, sw)
+        if self.device.type != "cpu":
+            batch = to_device(batch, self.device)
+        return batch
+
+    def _ensure(self):
+        if self._prefetcher is not None:
+            return
+        if _is_py_dataset(self.data):
+            workers = getattr(self.data, "workers", None) or self.workers
+            qsize = getattr(self.data, "max_queue_size", None) or self.max_queue_size
+            order = list(range(len(self.data)))
+            if self.shuffle:
+                order = torch.randperm(len(order)).tolist()
+            self._prefetcher = OrderedPrefetcher(self.data, order, self._convert, qsize, workers)
+        else:
+            self._prefetcher = Prefetcher(
+                iter(self.data), self._convert, self.max_queue_size, self.workers
+            )
+
+    def epoch(self):
+        x, y, sw = self.x, self.y, self.sw
+        gather = None
+        if self.shuffle:
+            perm = torch.randperm(self.n, device=x[0].device)
+            total = sum(t.numel() * t.element_size() for t in self._all())
+            if self.shuffle == "batch":
+                nb = self.num_batches
+                order = torch.randperm(nb)
+                perm = torch.cat(
+                    [
+                        torch.arange(i * self.batch_size, min((i + 1) * self.batch_size, self.n))
+                        for i in order.tolist()
+                    ]
+                ).to(x[0].device)
+            if total <= _BIG_ARRAY_BYTES:
+                x = [t[perm] for t in x]
+                y = [t[perm] if t is not None else None for t in y] if y else y
+                sw = sw[perm] if sw is not None else None
+            else:
+                gather = perm
+        bs = self.batch_size
+        for start in range(0, self.n, bs):
+            end = min(start + bs, self.n)
+            if gather is not None:
+                idx = gather[start:end]
+                bx = [t[idx] for t in x]
+                by = [t[idx] if t is not None else None for t in y] if y else None
+                bsw = sw[idx] if sw is not None else None
+            else:
+                bx = [t[start:end] for t in x]
+                by = [t[start:end] if t is not None else None for t in y] if y else None
+                bsw = sw[start:end] if sw is not None else None
+            if self.per_batch_transfer:
+                bx, by, bsw = to_device((bx, by, bsw), self.device)
+            yield bx, by, bsw
+
+
+def to_device(batch, device):
+    def move(t):
+        if isinstance(t, torch.Tensor) and t.device != device:
+            if t.device.type == "cpu" and device.type == "cuda":
+                return t.pin_memory().to(device, non_blocking=True)
+            return t.to(device)
+        return t
+
+    bx, by, bsw = batch
+    return (
+        [move(t) for t in bx],
+        [move(t) for t in by] if by is not None else None,
+        move(bsw),
+    )
+
+
+# -------------------------------------------------------------- streams ---
+class _Failure:
+    def __init__(self, exc, index):
+        self.exc, self.index = exc, index
+
+
+_END = object()
+
+
+class Prefetcher:
+    """Run an iterator in background thread(s), keeping ``max_queue_size`` batches ready.
+
+    Exceptions raised by the iterator re-raise in the consumer with their
+    original traceback and the batch index. ``close()`` stops the threads.
+    """
+
+    def __init__(self, iterator, convert, max_queue_size=10, workers=1):
+        self._it = iter(iterator)
+        self._convert = convert
+        self._queue: queue.Queue = queue.Queue(maxsize=max(1, int(max_queue_size or 1)))
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._index = 0
+        self._alive = max(1, int(workers or 1))
+        self._threads = [
+            threading.Thread(target=self._run, daemon=True, name=f"ketorch-prefetch-{i}")
+            for i in range(self._alive)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            with self._lock:
+                index = self._index
+                try:
+                    item = next(self._it)
+                    self._index += 1
+                except StopIteration:
+                    item = _END
+                except BaseException as e:  # noqa: BLE001 - forwarded to the consumer
+                    item = _Failure(e, index)
+            if item is not _END and not isinstance(item, _Failure):
+                try:
+                    item = self._convert(item)
+                except BaseException as e:  # noqa: BLE001
+                    item = _Failure(e, index)
+            if not self._put(item) or item is _END or isinstance(item, _Failure):
+                return
+
+    def _put(self, item):
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(self):
+        """The next converted batch, or ``None`` when the iterator is exhausted."""
+        while True:
+            try:
+                item = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                if not any(t.is_alive() for t in self._threads):
+                    return None
+                continue
+            if item is _END:
+                self._alive -= 1
+                if self._alive <= 0:
+                    return None
+                continue
+            if isinstance(item, _Failure):
+                self.close()
+                exc = item.exc
+                exc.add_note(f"(raised by the data generator while producing batch {item.index})")
+                raise exc
+            return item
+
+    def close(self):
+        self._stop.set()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+
+
+def unpack_batch(batch, what="the data generator"):
+    """Split a generator item into ``(x, y, sample_weight)`` (lists count as tuples)."""
+    if isinstance(batch, (tuple, list)):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch[0], batch[1], batch[2]
+        raise ValueError(
+            f"Each item from {what} must be `x`, `(x, y)` or `(x, y, sample_weight)`; received a "
+            f"sequence of length {len(batch)}."
+        )
+    return batch, None, None
+
+
+class OrderedPrefetcher:
+    """Load ``dataset[i]`` for a sequence of indices in a thread pool, keeping order."""
+
+    def __init__(self, dataset, indices, convert, max_queue_size=10, workers=1):
+        import collections
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, int(workers or 1)), thread_name_prefix="ketorch-prefetch"
+        )
+        self._dataset, self._convert = dataset, convert
+        self._indices = iter(indices)
+        self._pending = collections.deque()
+        self._depth = max(1, int(max_queue_size or 1))
+        self._fill()
+
+    def _load(self, i):
+        return self._convert(self._dataset[i])
+
+    def _fill(self):
+        while len(self._pending) < self._depth:
+            try:
+                i = next(self._indices)
+            except StopIteration:
+                return
+            self._pending.append((i, self._pool.submit(self._load, i)))
+
+    def get(self):
+        """The next converted batch, or ``None`` when all indices are done."""
+        if not self._pending:
+            return None
+        i, future = self._pending.popleft()
+        try:
+            batch = future.result()
+        except BaseException as exc:
+            self.close()
+            exc.add_note(f"(raised by the dataset while producing batch {i})")
+            raise
+        self._fill()
+        return batch
+
+    def close(self):
+        for _, f in self._pending:
+            f.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class StreamBatches:
+    """Batches from a generator, iterator, PyDataset/Sequence or DataLoader."""
+
+    def __init__(
+        self,
+        data,
+        steps,
+        model,
+        device,
+        max_queue_size=10,
+        workers=1,
+        shuffle=False,
+        class_weight=None,
+    ):
         self.data = data
         self.steps = steps
         self.model = model
@@ -464,7 +812,12 @@ class StreamBatches:
             if _is_py_dataset(self.data):
                 workers = getattr(self.data, "workers", workers) or workers
                 qsize = getattr(self.data, "max_queue_size", qsize) or qsize
-            self._prefetcher = Prefetcher(self._source(), self._convert, qsize, 1 if not _is_py_dataset(self.data) and workers <= 1 else workers)
+            self._prefetcher = Prefetcher(
+                self._source(),
+                self._convert,
+                qsize,
+                1 if not _is_py_dataset(self.data) and workers <= 1 else workers,
+            )
 
     def epoch(self):
         """Yield up to ``steps`` batches (or until exhausted)."""
@@ -506,9 +859,7 @@ def _is_py_dataset(data):
     """A Keras ``PyDataset``/``Sequence``-like object: ``__len__`` batches, ``__getitem__``."""
     if isinstance(data, (list, tuple, dict, str, np.ndarray, torch.Tensor)) or _is_pandas(data):
         return False
-    return (
-        hasattr(data, "__getitem__") and hasattr(data, "__len__") and not _is_torch_dataset(data)
-    )
+    return hasattr(data, "__getitem__") and hasattr(data, "__len__") and not _is_torch_dataset(data)
 
 
 def _is_torch_dataset(data):

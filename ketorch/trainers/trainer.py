@@ -103,7 +103,9 @@ class Trainer:
         for legacy in ("sample_weight_mode", "target_tensors", "distribute"):
             if legacy in kwargs:
                 kwargs.pop(legacy)
-                warnings.warn(f"compile(): `{legacy}` is a Keras 2 argument and is ignored.", stacklevel=2)
+                warnings.warn(
+                    f"compile(): `{legacy}` is a Keras 2 argument and is ignored.", stacklevel=2
+                )
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         self._torch_optimizer_factory = None
@@ -111,8 +113,10 @@ class Trainer:
             optimizer, optimizers_mod.Optimizer
         ):
             self.optimizer = optimizer
-        elif isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer) and not issubclass(
-            optimizer, optimizers_mod.Optimizer
+        elif (
+            isinstance(optimizer, type)
+            and issubclass(optimizer, torch.optim.Optimizer)
+            and not issubclass(optimizer, optimizers_mod.Optimizer)
         ):
             self._torch_optimizer_factory = optimizer
             self.optimizer = None
@@ -195,7 +199,11 @@ class Trainer:
             self._subclass_output_names = list(y_pred)
             return list(y_pred.values())
         if isinstance(y_pred, (list, tuple)):
-            if getattr(self, "_subclass_output_names", None) is None and len(y_pred) > 1 and not getattr(self, "output_names", None):
+            if (
+                getattr(self, "_subclass_output_names", None) is None
+                and len(y_pred) > 1
+                and not getattr(self, "output_names", None)
+            ):
                 self._subclass_output_names = [f"output_{i + 1}" for i in range(len(y_pred))]
             return list(y_pred)
         raise TypeError(f"The model returned an unsupported output type: {type(y_pred).__name__}")
@@ -417,9 +425,15 @@ class Trainer:
         self._assert_compiled("fit")
         verbose = _resolve_verbose(verbose)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"`epochs` must be a non-negative integer. Received: epochs={epochs!r}")
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
-            raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
+            raise ValueError(
+                f"`epochs` must be a non-negative integer. Received: epochs={epochs!r}"
+            )
+        if batch_size is not None and (
+            not isinstance(batch_size, (int, np.integer)) or batch_size <= 0
+        ):
+            raise ValueError(
+                f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+            )
         if x is None:
             raise ValueError("fit() needs training data: pass `x` (and `y`). Received: x=None")
         if not 0 <= validation_split < 1:
@@ -490,7 +504,10 @@ class Trainer:
         val_batches = None
         if validation_data is not None:
             val_batches = self._validation_batches(
-                validation_data, validation_batch_size or batch_size or 32, validation_steps, loader_kwargs
+                validation_data,
+                validation_batch_size or batch_size or 32,
+                validation_steps,
+                loader_kwargs,
             )
 
         steps = steps_per_epoch if steps_per_epoch is not None else train.num_batches
@@ -582,7 +599,9 @@ class Trainer:
             vx, vy = validation_data[0], validation_data[1]
             vsw = validation_data[2] if len(validation_data) == 3 else None
             x_list, y_list, sw = self._arrays(vx, vy, vsw, "validation_data")
-            return da.ArrayBatches(x_list, y_list, sw, batch_size, False, backend.get_device(), steps=steps)
+            return da.ArrayBatches(
+                x_list, y_list, sw, batch_size, False, backend.get_device(), steps=steps
+            )
         raise ValueError(
             "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
             f"a generator or a dataset. Received: validation_data of type {type(validation_data).__name__}"
@@ -595,8 +614,12 @@ class Trainer:
         self.eval()
         steps = getattr(batches, "steps", None)
         progbar = cbs_inner.progbar if cbs_inner is not None else None
-        user_logs = cbs_inner.needs_batch_logs["on_test_batch_end"] if cbs_inner is not None else False
-        has_begin = cbs_inner.has_batch_hook("on_test_batch_begin") if cbs_inner is not None else False
+        user_logs = (
+            cbs_inner.needs_batch_logs["on_test_batch_end"] if cbs_inner is not None else False
+        )
+        has_begin = (
+            cbs_inner.has_batch_hook("on_test_batch_begin") if cbs_inner is not None else False
+        )
         try:
             iterator = batches.epoch()
             for step, (bx, by, bsw) in enumerate(iterator):
@@ -610,7 +633,9 @@ class Trainer:
                 if user_logs:
                     cbs_inner.on_test_batch_end(step, _pythonify(self._logs()))
                 elif progbar is not None:
-                    progbar.on_test_batch_end(step, self._logs() if progbar.wants_logs(step) else None)
+                    progbar.on_test_batch_end(
+                        step, self._logs() if progbar.wants_logs(step) else None
+                    )
         finally:
             if isinstance(batches, da.StreamBatches) and batches.steps is None:
                 batches.close()
@@ -668,10 +693,17 @@ class Trainer:
             x_list, y_list, sw = self._arrays(x, y, sample_weight, "evaluate")
             self._check_sparse_labels(y_list)
             self._prepare_model(x_list)
-            batches = da.ArrayBatches(x_list, y_list, sw, batch_size or 32, False, device, steps=steps)
+            batches = da.ArrayBatches(
+                x_list, y_list, sw, batch_size or 32, False, device, steps=steps
+            )
         n_steps = steps if steps is not None else batches.num_batches
         cbs = CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=n_steps,
         )
         cbs.on_test_begin()
         logs = self._run_evaluation(batches, cbs_inner=cbs)
@@ -710,10 +742,17 @@ class Trainer:
             da.check_cardinality(x_list, None, None)
             da.check_input_shapes(self, x_list)
             self._prepare_model(x_list)
-            batches = da.ArrayBatches(x_list, None, None, batch_size or 32, False, device, steps=steps)
+            batches = da.ArrayBatches(
+                x_list, None, None, batch_size or 32, False, device, steps=steps
+            )
         n_steps = steps if steps is not None else batches.num_batches
         cbs = CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=n_steps,
         )
         was_training = self.training
         self.eval()
@@ -729,7 +768,9 @@ class Trainer:
                 out = self._flat_outputs(self(self._model_input(bx), training=False))
                 outputs.append(out)
                 if has_user:
-                    cbs.on_predict_batch_end(step, {"outputs": self._structure_outputs([_to_numpy(o) for o in out])})
+                    cbs.on_predict_batch_end(
+                        step, {"outputs": self._structure_outputs([_to_numpy(o) for o in out])}
+                    )
                 else:
                     cbs.on_predict_batch_end(step, None)
         finally:

@@ -3,11 +3,14 @@
 from ketorch.utils.numerical_utils import normalize, to_categorical
 from ketorch.utils.plotting import plot_history
 from ketorch.utils.progbar import Progbar
+from ketorch.utils.py_dataset import PyDataset, Sequence
 from ketorch.utils.rng_utils import set_random_seed
 from ketorch.utils.sequence_utils import pad_sequences
 
 __all__ = [
     "Progbar",
+    "PyDataset",
+    "Sequence",
     "normalize",
     "pad_sequences",
     "plot_history",

@@ -184,7 +184,9 @@ def print_summary(
         f"({_readable_size(_bytes(non_trainable))})"
     )
     if opt_vars:
-        lines.append(f" Optimizer params: {_count(opt_vars):,} ({_readable_size(_bytes(opt_vars))})")
+        lines.append(
+            f" Optimizer params: {_count(opt_vars):,} ({_readable_size(_bytes(opt_vars))})"
+        )
     text = "\n".join(lines)
     if print_fn is None:
         print(text)
@@ -222,5 +224,3 @@ def _optimizer_variables(model):
         return [v for v in opt.variables if hasattr(v, "numel")]
     except (AttributeError, TypeError):
         return []
-
-

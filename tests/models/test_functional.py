@@ -28,8 +28,13 @@ def test_multi_input_multi_output_lists_and_dicts(rng):
     assert set(pred) == {"score", "klass"} and pred["klass"].shape == (20, 3)
     pred2 = model.predict([xa, xb], verbose=0)
     np.testing.assert_allclose(pred["score"], pred2["score"], rtol=1e-6)
-    model.compile("adam", {"score": "mse", "klass": "categorical_crossentropy"}, metrics={"klass": "accuracy"})
-    y = {"score": rng.random((20, 1)), "klass": keras.utils.to_categorical(rng.integers(0, 3, 20), 3)}
+    model.compile(
+        "adam", {"score": "mse", "klass": "categorical_crossentropy"}, metrics={"klass": "accuracy"}
+    )
+    y = {
+        "score": rng.random((20, 1)),
+        "klass": keras.utils.to_categorical(rng.integers(0, 3, 20), 3),
+    }
     h = model.fit({"a": xa, "b": xb}, y, epochs=2, verbose=0)
     assert set(h.history) == {"loss", "score_loss", "klass_loss", "klass_accuracy"}
 
@@ -74,7 +79,11 @@ def test_functional_config_round_trip(rng):
     model = ketorch.Model(x, z, name="net")
     config = model.get_config()
     assert config["input_layers"] == ["in", 0, 0]
-    assert config["layers"][1]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] == ["in", 0, 0]
+    assert config["layers"][1]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] == [
+        "in",
+        0,
+        0,
+    ]
     clone = ketorch.Model.from_config(config)
     clone.set_weights(model.get_weights())
     xs = rng.random((3, 4)).astype("float32")
@@ -82,7 +91,9 @@ def test_functional_config_round_trip(rng):
     # Keras reads our config.
     theirs = keras.Model.from_config(config)
     theirs.set_weights(model.get_weights())
-    np.testing.assert_allclose(theirs.predict(xs, verbose=0), model.predict(xs, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        theirs.predict(xs, verbose=0), model.predict(xs, verbose=0), atol=1e-6
+    )
 
 
 def test_summary_matches_keras_rows(capsys):

@@ -89,7 +89,12 @@ def test_call_on_numpy_returns_tensor():
 def test_count_params_and_get_weights_match_keras():
     def build(lib):
         return lib.Sequential(
-            [lib.Input((10,), dtype="int32"), lib.layers.Embedding(50, 8), lib.layers.Flatten(), lib.layers.Dense(1)]
+            [
+                lib.Input((10,), dtype="int32"),
+                lib.layers.Embedding(50, 8),
+                lib.layers.Flatten(),
+                lib.layers.Dense(1),
+            ]
         )
 
     ours, theirs = build(ketorch), build(keras)
@@ -98,7 +103,9 @@ def test_count_params_and_get_weights_match_keras():
 
 
 def test_embedding_input_length_sequential_builds_on_data():
-    model = Sequential([Embedding(100, 8, input_length=10), Flatten(), Dense(1, activation="sigmoid")])
+    model = Sequential(
+        [Embedding(100, 8, input_length=10), Flatten(), Dense(1, activation="sigmoid")]
+    )
     model.compile("rmsprop", "binary_crossentropy", metrics=["acc"])
     h = model.fit(np.random.randint(0, 100, (32, 10)), np.random.randint(0, 2, 32), verbose=0)
     assert list(h.history) == ["acc", "loss"]

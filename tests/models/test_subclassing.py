@@ -12,7 +12,9 @@ class Linear(layers.Layer):
         self.units = units
 
     def build(self, input_shape):
-        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", name="w")
+        self.w = self.add_weight(
+            shape=(input_shape[-1], self.units), initializer="random_normal", name="w"
+        )
         self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
 
     def call(self, inputs):
@@ -106,7 +108,9 @@ def test_model_build_and_summary(capsys):
 def test_keras2_style_add_weight():
     class Old(layers.Layer):
         def build(self, input_shape):
-            self.kernel = self.add_weight(name="kernel", shape=(input_shape[1], 2), initializer="uniform", trainable=True)
+            self.kernel = self.add_weight(
+                name="kernel", shape=(input_shape[1], 2), initializer="uniform", trainable=True
+            )
 
         def call(self, x):
             return x @ self.kernel

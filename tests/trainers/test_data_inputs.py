@@ -15,7 +15,9 @@ from ketorch.layers import Dense
 
 
 def _model(n_in=4, units=1, act="sigmoid"):
-    m = ketorch.Sequential([ketorch.Input((n_in,)), Dense(8, activation="relu"), Dense(units, activation=act)])
+    m = ketorch.Sequential(
+        [ketorch.Input((n_in,)), Dense(8, activation="relu"), Dense(units, activation=act)]
+    )
     m.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     return m
 
@@ -68,7 +70,9 @@ def _gen(batch=8, n_batches=None, with_sw=False):
 
 def test_fit_from_endless_generator_with_steps():
     model = _model()
-    h = model.fit(_gen(), steps_per_epoch=5, epochs=3, verbose=0, validation_data=_gen(), validation_steps=2)
+    h = model.fit(
+        _gen(), steps_per_epoch=5, epochs=3, verbose=0, validation_data=_gen(), validation_steps=2
+    )
     assert h.params["steps"] == 5 and len(h.history["loss"]) == 3 and "val_loss" in h.history
 
 
@@ -88,7 +92,9 @@ def test_generator_running_dry_warns_and_stops():
 def test_fit_generator_aliases_warn():
     model = _model()
     with pytest.warns(DeprecationWarning, match="fit_generator"):
-        h = model.fit_generator(_gen(), steps_per_epoch=3, epochs=2, verbose=0, workers=2, max_queue_size=4)
+        h = model.fit_generator(
+            _gen(), steps_per_epoch=3, epochs=2, verbose=0, workers=2, max_queue_size=4
+        )
     assert len(h.history["loss"]) == 2
     with pytest.warns(DeprecationWarning, match="evaluate_generator"):
         result = model.evaluate_generator(_gen(), steps=2)
@@ -113,7 +119,7 @@ def test_generator_runs_ahead_in_background():
     produced = []
 
     def slow():
-        for i in range(6):
+        for _ in range(6):
             time.sleep(0.02)
             produced.append(threading.current_thread().name)
             yield np.zeros((2, 4), "float32"), np.zeros((2, 1), "float32")
@@ -164,7 +170,9 @@ def test_sample_weight_and_class_weight_match_keras(rng):
         models[1].set_weights(models[0].get_weights())
         hist = []
         for m in models:
-            m.compile("sgd", "binary_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"])
+            m.compile(
+                "sgd", "binary_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"]
+            )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 hist.append(m.fit(x, y, shuffle=False, verbose=0, **kwargs).history)

@@ -28,7 +28,9 @@ def test_x_y_length_mismatch():
 def test_wrong_feature_size():
     m = _model()
     m.compile("sgd", "mse")
-    with pytest.raises(ValueError, match=r"expected shape \(None, 4\), but received data with shape \(10, 7\)"):
+    with pytest.raises(
+        ValueError, match=r"expected shape \(None, 4\), but received data with shape \(10, 7\)"
+    ):
         m.fit(np.zeros((10, 7)), np.zeros((10, 3)), verbose=0)
 
 
@@ -43,8 +45,14 @@ def test_wrong_rank():
     "kwargs,pattern",
     [
         ({"optimizer": "adamm", "loss": "mse"}, "Received: optimizer='adamm'"),
-        ({"optimizer": "adam", "loss": "mean_sqared_error"}, r"mean_squared_error.*Received: loss='mean_sqared_error'"),
-        ({"optimizer": "adam", "loss": "mse", "metrics": ["acuracy"]}, "Received: metric='acuracy'"),
+        (
+            {"optimizer": "adam", "loss": "mean_sqared_error"},
+            r"mean_squared_error.*Received: loss='mean_sqared_error'",
+        ),
+        (
+            {"optimizer": "adam", "loss": "mse", "metrics": ["acuracy"]},
+            "Received: metric='acuracy'",
+        ),
     ],
 )
 def test_unknown_identifiers_fail_at_compile(kwargs, pattern):

@@ -52,7 +52,9 @@ def test_mlp_one_epoch_same_loss_and_weights(rng, optimizer, metrics):
         np.testing.assert_allclose(h_ours.history[key], h_theirs.history[key], rtol=1e-4, atol=1e-5)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, atol=2e-5, rtol=1e-4)
-    assert ours.evaluate(x, y, verbose=0) == pytest.approx(theirs.evaluate(x, y, verbose=0), rel=1e-4)
+    assert ours.evaluate(x, y, verbose=0) == pytest.approx(
+        theirs.evaluate(x, y, verbose=0), rel=1e-4
+    )
 
 
 def test_validation_split_and_history_keys_match_keras(rng):
@@ -122,7 +124,9 @@ def test_multi_output_keys_and_weights_match_keras(rng):
             metrics=[["accuracy"], ["accuracy", "mse"]],
             loss_weights=[1.0, 0.5],
         )
-        hs.append(m.fit(x, [ya, yb], epochs=1, shuffle=False, verbose=0, validation_split=0.25).history)
+        hs.append(
+            m.fit(x, [ya, yb], epochs=1, shuffle=False, verbose=0, validation_split=0.25).history
+        )
     assert list(hs[0]) == list(hs[1])
     for key in hs[1]:
         np.testing.assert_allclose(hs[0][key], hs[1][key], rtol=1e-4, atol=1e-6)

@@ -46,7 +46,9 @@ class TensorOp(Layer):
             n = max(len(sa), len(sb))
             sa = (1,) * (n - len(sa)) + tuple(sa)
             sb = (1,) * (n - len(sb)) + tuple(sb)
-            out = tuple(db if da == 1 else da if db == 1 or da is not None else db for da, db in zip(sa, sb))
+            out = tuple(
+                db if da == 1 else da if db == 1 or da is not None else db for da, db in zip(sa, sb)
+            )
         dtype = next(x.dtype for x in (a, b) if isinstance(x, KerasTensor))
         return KerasTensor(out, dtype)
 

@@ -229,6 +229,9 @@ class LSTM(Layer):
     def call(self, sequences, initial_state=None, mask=None, training=None):
         cell = self.cell
         kernel, rec_kernel, bias = cell.kernel, cell.recurrent_kernel, cell.bias
+        if sequences.dim() != 3 or sequences.shape[-1] != kernel.shape[0]:
+            # torch.lstm does not check the feature size itself.
+            check_input_spec(self, self.input_spec, tuple(sequences.shape))
         x = sequences if sequences.dtype == kernel.dtype else sequences.to(kernel.dtype)
         h0, c0 = self._initial_states(x, initial_state)
         if mask is not None:

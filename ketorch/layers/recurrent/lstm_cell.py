@@ -126,7 +126,9 @@ class LSTMCell(Layer):
             self.bias = self.add_weight(
                 name="bias",
                 shape=(4 * self.units,),
-                initializer=self._forget_bias_init if self.unit_forget_bias else self.bias_initializer,
+                initializer=self._forget_bias_init
+                if self.unit_forget_bias
+                else self.bias_initializer,
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
             )

@@ -50,7 +50,15 @@ def _fused_packed(x, lengths, h0, c0, kernel, recurrent_kernel, bias):
     order, unorder = packed.sorted_indices, packed.unsorted_indices
     hx = (h0.index_select(0, order).unsqueeze(0), c0.index_select(0, order).unsqueeze(0))
     data, h, c = torch.lstm(
-        packed.data, packed.batch_sizes, hx, params, has_bias, 1, 0.0, torch.is_grad_enabled(), False
+        packed.data,
+        packed.batch_sizes,
+        hx,
+        params,
+        has_bias,
+        1,
+        0.0,
+        torch.is_grad_enabled(),
+        False,
     )
     packed_out = PackedSequence(data, packed.batch_sizes, order, unorder)
     out, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=x.shape[1])

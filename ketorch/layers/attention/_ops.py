@@ -1,0 +1,64 @@
+"""Small tensor helpers shared by the attention layers."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ... import backend
+
+
+def large_negative(dtype: torch.dtype) -> float:
+    """The value masked attention logits get: -1e9, or -3e4 where float16 would overflow."""
+    return -3e4 if dtype == torch.float16 else -1e9
+
+
+def causal_mask(q_len: int, k_len: int, device) -> torch.Tensor:
+    """Boolean ``(1, q_len, k_len)`` mask, True where key position <= query position."""
+    return torch.ones(q_len, k_len, dtype=torch.bool, device=device).tril().unsqueeze(0)
+
+
+def band_mask(q_len: int, k_len: int, window: int, device) -> torch.Tensor:
+    """Boolean ``(1, q_len, k_len)`` mask, True where ``|i - j| < window``."""
+    rows = torch.arange(q_len, device=device).unsqueeze(1)
+    cols = torch.arange(k_len, device=device).unsqueeze(0)
+    return ((rows - cols).abs() < window).unsqueeze(0)
+
+
+def as_tensor_like(x, ref: torch.Tensor):
+    """Convert an array-like (or leave a tensor) and move it to ``ref``'s device."""
+    if x is None:
+        return None
+    return backend.to_tensor(x, device=ref.device)
+
+
+def as_bool_mask(mask):
+    """A boolean view of a mask; non-bool masks keep their non-zero entries."""
+    if mask is None or mask.dtype == torch.bool:
+        return mask
+    return mask != 0
+
+
+class SeededDropout:
+    """Dropout of attention weights, reproducible when a seed is given.
+
+    Args:
+        rate: Fraction of the attention weights to drop in training.
+        seed: Optional integer seed; ``None`` uses torch's global generator.
+    """
+
+    def __init__(self, rate: float, seed=None):
+        self.rate = float(rate)
+        self.seed = seed
+        self._generators: dict = {}
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.seed is None:
+            return F.dropout(x, self.rate, True)
+        gen = self._generators.get(x.device)
+        if gen is None:
+            gen = torch.Generator(device=x.device)
+            gen.manual_seed(int(self.seed))
+            self._generators[x.device] = gen
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.rate, generator=gen)
+        return x * keep / (1.0 - self.rate)
