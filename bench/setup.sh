@@ -11,6 +11,7 @@ ROOT=$(pwd)
 VENV=bench/.venv
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
+export TF_CPP_MIN_LOG_LEVEL=3
 TORCH_VERSION=${KETORCH_TORCH_VERSION:-2.13.0}
 
 if [ ! -x "$VENV/bin/python" ]; then

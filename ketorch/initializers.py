@@ -60,8 +60,11 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config: dict):
-        """Rebuild an initializer from :meth:`get_config` output."""
-        return cls(**config)
+        """Rebuild an initializer from :meth:`get_config` output (unknown keys are ignored)."""
+        import inspect
+
+        params = inspect.signature(cls.__init__).parameters
+        return cls(**{k: v for k, v in config.items() if k in params})
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

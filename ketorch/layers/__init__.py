@@ -6,11 +6,21 @@ from .core.embedding import Embedding
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
+from .convolutional.conv2d import Conv2D, Convolution2D
+from .pooling.max_pooling2d import MaxPool2D, MaxPooling2D
+from .recurrent.lstm import LSTM
+from .recurrent.lstm_cell import LSTMCell
 from .regularization.dropout import Dropout
 from .reshaping.flatten import Flatten
 
 __all__ = [
+    "LSTM",
     "Activation",
+    "Conv2D",
+    "Convolution2D",
+    "LSTMCell",
+    "MaxPool2D",
+    "MaxPooling2D",
     "Dense",
     "Dropout",
     "Embedding",

@@ -292,12 +292,15 @@ class Layer(nn.Module):
         if initializer is None:
             initializer = "glorot_uniform" if tdtype.is_floating_point else "zeros"
         init = initializers.get(initializer)
-        value = (
-            init(shape, dtype=tdtype)
-            if isinstance(init, initializers.Initializer)
-            else init(shape, tdtype)
-        )
-        value = torch.as_tensor(value, dtype=tdtype).reshape(shape)
+        # Weights may be created lazily inside predict() or a user's inference_mode block;
+        # they must still be ordinary tensors that training can update later.
+        with torch.inference_mode(False), torch.no_grad():
+            value = (
+                init(shape, dtype=tdtype)
+                if isinstance(init, initializers.Initializer)
+                else init(shape, tdtype)
+            )
+            value = torch.as_tensor(value, dtype=tdtype).reshape(shape).clone()
         p = nn.Parameter(
             value, requires_grad=bool(trainable) and self._trainable and tdtype.is_floating_point
         )

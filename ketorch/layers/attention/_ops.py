@@ -13,6 +13,11 @@ def large_negative(dtype: torch.dtype) -> float:
     return -3e4 if dtype == torch.float16 else -1e9
 
 
+def fused_negative(dtype: torch.dtype) -> float:
+    """The additive bias of masked positions in the fused kernel (Keras's torch backend value)."""
+    return -0.7 * (65500.0 if dtype == torch.float16 else 3.38953e38)
+
+
 def causal_mask(q_len: int, k_len: int, device) -> torch.Tensor:
     """Boolean ``(1, q_len, k_len)`` mask, True where key position <= query position."""
     return torch.ones(q_len, k_len, dtype=torch.bool, device=device).tril().unsqueeze(0)

@@ -158,7 +158,10 @@ class BatchNormalization(Layer):
                 constraint=self.beta_constraint,
             )
         self.moving_mean = self.add_weight(
-            name="moving_mean", shape=shape, initializer=self.moving_mean_initializer, trainable=False
+            name="moving_mean",
+            shape=shape,
+            initializer=self.moving_mean_initializer,
+            trainable=False,
         )
         self.moving_variance = self.add_weight(
             name="moving_variance",
@@ -169,7 +172,10 @@ class BatchNormalization(Layer):
         if self.renorm:
             var = self.moving_variance.detach()
             self.moving_stddev = self.add_weight(
-                name="moving_stddev", shape=shape, initializer=lambda s, d: var.sqrt(), trainable=False
+                name="moving_stddev",
+                shape=shape,
+                initializer=lambda s, d: var.sqrt(),
+                trainable=False,
             )
             self.renorm_mean = self.add_weight(
                 name="renorm_mean",
@@ -178,7 +184,10 @@ class BatchNormalization(Layer):
                 trainable=False,
             )
             self.renorm_stddev = self.add_weight(
-                name="renorm_stddev", shape=shape, initializer=lambda s, d: var.sqrt(), trainable=False
+                name="renorm_stddev",
+                shape=shape,
+                initializer=lambda s, d: var.sqrt(),
+                trainable=False,
             )
         self._axis = self.axis % ndim
         self._reduce = [i for i in range(ndim) if i != self._axis]
