@@ -63,7 +63,7 @@ def test_symbolic_and_wrong_shape():
 def test_regularizer_adds_loss():
     layer = PReLU(alpha_initializer="ones", alpha_regularizer="l2")
     layer(torch.ones(1, 3))
-    np.testing.assert_allclose(float(layer.losses[0]), 0.03, rtol=1e-6)
+    np.testing.assert_allclose(float(layer.losses[0].detach()), 0.03, rtol=1e-6)
 
 
 @pytest.mark.parametrize("bad", [0, [0, 1], "1"])

@@ -56,7 +56,11 @@ class Attention(Layer):
                 "Argument `score_mode` must be one of 'dot', 'concat'. "
                 f"Received: score_mode={score_mode!r}"
             )
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        if (
+            isinstance(dropout, bool)
+            or not isinstance(dropout, (int, float))
+            or not 0 <= dropout < 1
+        ):
             raise ValueError(
                 f"Argument `dropout` must be a float in [0, 1). Received: dropout={dropout!r}"
             )
@@ -71,10 +75,13 @@ class Attention(Layer):
 
     def _check_inputs(self, inputs, mask=None):
         name = type(self).__name__
-        if not isinstance(inputs, (list, tuple)):
+        single = not isinstance(inputs, (list, tuple)) or any(
+            x is None or isinstance(x, int) for x in inputs
+        )  # a tensor, or the shape of a single tensor
+        if single:
             raise ValueError(
                 f"{name} layer expects a list of inputs: [query, value] or [query, value, key]. "
-                f"Received: inputs={type(inputs).__name__}"
+                f"Received: inputs={_describe(inputs)}"
             )
         if not 2 <= len(inputs) <= 3:
             raise ValueError(
@@ -198,3 +205,10 @@ class Attention(Layer):
 def _big(dtype) -> float:
     """Keras's masking offset: the float16 maximum or 1e9."""
     return 65504.0 if dtype == torch.float16 else 1.0e9
+
+
+def _describe(x) -> str:
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return f"{type(x).__name__} of shape {tuple(shape)}"
+    return repr(x)

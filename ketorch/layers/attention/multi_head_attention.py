@@ -118,7 +118,11 @@ class MultiHeadAttention(Layer):
         self.num_heads = _positive_int(num_heads, "num_heads")
         self.key_dim = _positive_int(key_dim, "key_dim")
         self.value_dim = _positive_int(value_dim, "value_dim", allow_none=True) or key_dim
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        if (
+            isinstance(dropout, bool)
+            or not isinstance(dropout, (int, float))
+            or not 0 <= dropout < 1
+        ):
             raise ValueError(
                 "Argument `dropout` of MultiHeadAttention must be a float in [0, 1). "
                 f"Received: dropout={dropout!r}"

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+import torch
+from parity import keras, to_numpy
+
+import ketorch
+from ketorch.layers.merging import Subtract, subtract
+
+
+def _parity(ours, theirs, xs, masks=None):
+    tx = [torch.as_tensor(x) for x in xs]
+    kx = [torch.as_tensor(x) for x in xs]
+    if masks is not None:
+        for t, k, m in zip(tx, kx, masks):
+            if m is not None:
+                t._keras_mask = torch.as_tensor(m)
+                k._keras_mask = torch.as_tensor(m)
+    got, expected = ours(tx), theirs(kx)
+    np.testing.assert_allclose(to_numpy(got), to_numpy(expected), atol=1e-5, rtol=1e-5)
+    return got, expected
+
+
+SHAPES = [
+    [(2, 4, 3)] * 2,
+    [(2, 4, 3), (2, 3)] + [(2, 4, 3)] * (2 - 2),
+    [(2, 4, 3), (2, 1, 3)] + [(2, 4, 1)] * (2 - 2),
+]
+
+
+def test_contract():
+    layer = Subtract(name="m")
+    config = layer.get_config()
+    assert Subtract.from_config(config).get_config() == config
+    assert layer.supports_masking and layer.weights == []
+    inputs = [ketorch.Input(s[1:]) for s in SHAPES[0]]
+    out = layer(inputs)
+    y = layer([torch.ones(s) for s in SHAPES[0]])
+    assert out.shape == (None,) + tuple(y.shape[1:])
+
+
+@pytest.mark.parametrize("shapes", SHAPES)
+def test_parity(shapes, rng):
+    xs = [rng.standard_normal(s).astype("float32") for s in shapes]
+    _parity(Subtract(), keras.layers.Subtract(), xs)
+    sym = Subtract()([ketorch.Input(s[1:]) for s in shapes]).shape
+    ref = keras.layers.Subtract()([keras.Input(s[1:]) for s in shapes]).shape
+    assert sym == tuple(ref)
+
+
+@pytest.mark.parametrize("which", ["all", "some"])
+def test_mask_parity(which, rng):
+    shapes = SHAPES[0]
+    xs = [rng.standard_normal(s).astype("float32") for s in shapes]
+    masks = [rng.random(s[:2]) > 0.4 for s in shapes]
+    if which == "some":
+        masks[1] = None
+    got, expected = _parity(Subtract(), keras.layers.Subtract(), xs, masks)
+    ours_mask = getattr(got, "_keras_mask", None)
+    theirs_mask = getattr(expected, "_keras_mask", None)
+    assert (ours_mask is None) == (theirs_mask is None)
+    if ours_mask is not None:
+        np.testing.assert_array_equal(to_numpy(ours_mask), to_numpy(theirs_mask))
+
+
+def test_function_form():
+    inputs = [ketorch.Input((3,)) for _ in range(2)]
+    out = subtract(inputs, name="merged")
+    model = ketorch.Model(inputs, out)
+    assert model.layers[-1].name == "merged" and isinstance(model.layers[-1], Subtract)
+    xs = [torch.randn(2, 3) for _ in range(2)]
+    assert torch.allclose(model(xs), Subtract()(xs))
+
+
+def test_shape_errors_name_layer_and_shapes():
+    with pytest.raises(ValueError, match=r"Layer 'bad' \(Subtract\).*incompatible shapes.*\(None, 4, 3\), \(None, 5\)"):
+        Subtract(name="bad")([ketorch.Input((4, 3)), ketorch.Input((5,))] + [ketorch.Input((4, 3))] * (2 - 2))
+    with pytest.raises(ValueError, match=r"must be called on a list of tensors"):
+        Subtract(name="single")(ketorch.Input((4, 3)))
+    with pytest.raises(ValueError, match=r"different batch sizes"):
+        Subtract()([torch.ones(2, 3), torch.ones(3, 3)] + [torch.ones(2, 3)] * (2 - 2))
+    layer = Subtract(name="eager")
+    layer([torch.ones(2, 3)] * 2)
+    with pytest.raises(ValueError, match=r"Layer 'eager' \(Subtract\).*Received: input_shape="):
+        layer([torch.ones(2, 3), torch.ones(2, 4)] + [torch.ones(2, 3)] * (2 - 2))
+
+
+def test_exactly_two_inputs():
+    with pytest.raises(ValueError, match=r"Layer 'sub' \(Subtract\) must be called on exactly 2 inputs, got 3"):
+        Subtract(name="sub")([ketorch.Input((3,))] * 3)
