@@ -158,3 +158,20 @@ def to_tensor(x, dtype=None, device=None) -> torch.Tensor:
     if device is not None and t.device != device:
         t = t.to(device)
     return t
+
+
+def epsilon() -> float:
+    """The fuzz factor (1e-7), as ``keras.backend.epsilon()``."""
+    return 1e-7
+
+
+def image_data_format() -> str:
+    """The default image layout, as ``keras.backend.image_data_format()``."""
+    from .config import image_data_format as fmt
+
+    return fmt()
+
+
+def backend() -> str:
+    """The engine name: ``"torch"``."""
+    return "torch"
