@@ -6,6 +6,9 @@ from .core.embedding import Embedding
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
+from .attention.additive_attention import AdditiveAttention
+from .attention.attention import Attention
+from .attention.multi_head_attention import MultiHeadAttention
 from .convolutional.conv2d import Conv2D, Convolution2D
 from .pooling.max_pooling2d import MaxPool2D, MaxPooling2D
 from .recurrent.lstm import LSTM
@@ -16,6 +19,9 @@ from .reshaping.flatten import Flatten
 __all__ = [
     "LSTM",
     "Activation",
+    "AdditiveAttention",
+    "Attention",
+    "MultiHeadAttention",
     "Conv2D",
     "Convolution2D",
     "LSTMCell",

@@ -72,8 +72,12 @@ def test_function_form():
 
 
 def test_shape_errors_name_layer_and_shapes():
-    with pytest.raises(ValueError, match=r"Layer 'bad' \(Add\).*incompatible shapes.*\(None, 4, 3\), \(None, 5\)"):
-        Add(name="bad")([ketorch.Input((4, 3)), ketorch.Input((5,))] + [ketorch.Input((4, 3))] * (3 - 2))
+    with pytest.raises(
+        ValueError, match=r"Layer 'bad' \(Add\).*incompatible shapes.*\(None, 4, 3\), \(None, 5\)"
+    ):
+        Add(name="bad")(
+            [ketorch.Input((4, 3)), ketorch.Input((5,))] + [ketorch.Input((4, 3))] * (3 - 2)
+        )
     with pytest.raises(ValueError, match=r"must be called on a list of tensors"):
         Add(name="single")(ketorch.Input((4, 3)))
     with pytest.raises(ValueError, match=r"different batch sizes"):

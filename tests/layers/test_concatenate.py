@@ -70,9 +70,14 @@ def test_mask_from_embedding_in_functional_model():
 
 
 def test_errors_name_layer_and_shapes():
-    with pytest.raises(ValueError, match=r"Layer 'cat' \(Concatenate\).*matching shapes.*\(None, 4, 3\), \(None, 5, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'cat' \(Concatenate\).*matching shapes.*\(None, 4, 3\), \(None, 5, 2\)",
+    ):
         Concatenate(name="cat")([ketorch.Input((4, 3)), ketorch.Input((5, 2))])
-    with pytest.raises(ValueError, match=r"same rank.*Received: input_shape=\[\(None, 4, 3\), \(None, 3\)\]"):
+    with pytest.raises(
+        ValueError, match=r"same rank.*Received: input_shape=\[\(None, 4, 3\), \(None, 3\)\]"
+    ):
         Concatenate()([ketorch.Input((4, 3)), ketorch.Input((3,))])
     with pytest.raises(ValueError, match=r"axis 3 of rank-3"):
         Concatenate(axis=3)([ketorch.Input((4, 3)), ketorch.Input((4, 3))])

@@ -25,7 +25,9 @@ def test_symbolic_shape():
 def test_errors():
     with pytest.raises(ValueError, match=r"Received: cropping=\(-1, 1\)"):
         Cropping1D((-1, 1))
-    with pytest.raises(ValueError, match=r"Layer 'crop' \(Cropping1D\).*Received: cropping=\(2, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"Layer 'crop' \(Cropping1D\).*Received: cropping=\(2, 2\)"
+    ):
         Cropping1D(2, name="crop")(ketorch.Input((4, 3)))
     with pytest.raises(ValueError, match=r"Layer 'crop2' \(Cropping1D\)"):
         Cropping1D(2, name="crop2")(torch.ones(1, 3, 2))

@@ -8,7 +8,9 @@ from ketorch.layers.reshaping import Cropping2D
 
 
 def test_contract():
-    run_layer_contract(Cropping2D, {"cropping": ((1, 0), (2, 2))}, (1, 5, 6, 3), expected_output_shape=(1, 4, 2, 3))
+    run_layer_contract(
+        Cropping2D, {"cropping": ((1, 0), (2, 2))}, (1, 5, 6, 3), expected_output_shape=(1, 4, 2, 3)
+    )
     run_layer_contract(Cropping2D, {}, (1, 5, 6, 3), expected_output_shape=(1, 5, 6, 3))
 
 
@@ -16,7 +18,9 @@ def test_contract():
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_parity(cropping, data_format, rng):
     x = rng.standard_normal((2, 7, 8, 9)).astype("float32")
-    compare_layer(Cropping2D(cropping, data_format), keras.layers.Cropping2D(cropping, data_format), x)
+    compare_layer(
+        Cropping2D(cropping, data_format), keras.layers.Cropping2D(cropping, data_format), x
+    )
 
 
 def test_symbolic_shape():

@@ -35,7 +35,9 @@ def test_parity(axes, s1, s2, normalize, rng):
     expected = keras.layers.Dot(axes, normalize=normalize)([x1, x2])
     np.testing.assert_allclose(to_numpy(got), to_numpy(expected), atol=1e-5, rtol=1e-5)
     sym = Dot(axes, normalize)([ketorch.Input(s1[1:]), ketorch.Input(s2[1:])]).shape
-    ref = keras.layers.Dot(axes, normalize=normalize)([keras.Input(s1[1:]), keras.Input(s2[1:])]).shape
+    ref = keras.layers.Dot(axes, normalize=normalize)(
+        [keras.Input(s1[1:]), keras.Input(s2[1:])]
+    ).shape
     assert sym == tuple(ref) == (None,) + tuple(got.shape[1:])
 
 
@@ -61,8 +63,11 @@ def test_errors():
         Dot("1")
     with pytest.raises(ValueError, match=r"Received: axes=\(1, 2, 3\)"):
         Dot((1, 2, 3))
-    with pytest.raises(ValueError, match=r"Layer 'd' \(Dot\).*axis 1 of the first input has size 3.*"
-                       r"size 5.*Received: input_shape=\[\(None, 3\), \(None, 5\)\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'd' \(Dot\).*axis 1 of the first input has size 3.*"
+        r"size 5.*Received: input_shape=\[\(None, 3\), \(None, 5\)\]",
+    ):
         Dot(1, name="d")([ketorch.Input((3,)), ketorch.Input((5,))])
     with pytest.raises(ValueError, match=r"batch axis"):
         Dot(0)([ketorch.Input((3,)), ketorch.Input((3,))])

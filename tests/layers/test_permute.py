@@ -11,7 +11,9 @@ def test_contract():
     run_layer_contract(Permute, {"dims": (2, 1)}, (2, 3, 4), expected_output_shape=(2, 4, 3))
 
 
-@pytest.mark.parametrize("dims,shape", [((2, 1), (2, 3, 4)), ((3, 1, 2), (2, 3, 4, 5)), ((1,), (2, 3))])
+@pytest.mark.parametrize(
+    "dims,shape", [((2, 1), (2, 3, 4)), ((3, 1, 2), (2, 3, 4, 5)), ((1,), (2, 3))]
+)
 def test_parity(dims, shape, rng):
     x = rng.standard_normal(shape).astype("float32")
     compare_layer(Permute(dims), keras.layers.Permute(dims), x)

@@ -9,12 +9,20 @@ from ketorch.layers.reshaping import Reshape
 
 def test_contract():
     run_layer_contract(Reshape, {"target_shape": (3, 4)}, (2, 12), expected_output_shape=(2, 3, 4))
-    run_layer_contract(Reshape, {"target_shape": (-1, 2)}, (2, 3, 4), expected_output_shape=(2, 6, 2))
+    run_layer_contract(
+        Reshape, {"target_shape": (-1, 2)}, (2, 3, 4), expected_output_shape=(2, 6, 2)
+    )
 
 
 @pytest.mark.parametrize(
     "target,shape",
-    [((3, 4), (2, 12)), ((-1, 2), (2, 12)), ((2, -1, 3), (2, 4, 3)), ((12,), (2, 3, 4)), ((-1,), (2, 3, 4))],
+    [
+        ((3, 4), (2, 12)),
+        ((-1, 2), (2, 12)),
+        ((2, -1, 3), (2, 4, 3)),
+        ((12,), (2, 3, 4)),
+        ((-1,), (2, 3, 4)),
+    ],
 )
 def test_parity(target, shape, rng):
     x = rng.standard_normal(shape).astype("float32")

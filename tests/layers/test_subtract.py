@@ -72,8 +72,13 @@ def test_function_form():
 
 
 def test_shape_errors_name_layer_and_shapes():
-    with pytest.raises(ValueError, match=r"Layer 'bad' \(Subtract\).*incompatible shapes.*\(None, 4, 3\), \(None, 5\)"):
-        Subtract(name="bad")([ketorch.Input((4, 3)), ketorch.Input((5,))] + [ketorch.Input((4, 3))] * (2 - 2))
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'bad' \(Subtract\).*incompatible shapes.*\(None, 4, 3\), \(None, 5\)",
+    ):
+        Subtract(name="bad")(
+            [ketorch.Input((4, 3)), ketorch.Input((5,))] + [ketorch.Input((4, 3))] * (2 - 2)
+        )
     with pytest.raises(ValueError, match=r"must be called on a list of tensors"):
         Subtract(name="single")(ketorch.Input((4, 3)))
     with pytest.raises(ValueError, match=r"different batch sizes"):
@@ -85,5 +90,7 @@ def test_shape_errors_name_layer_and_shapes():
 
 
 def test_exactly_two_inputs():
-    with pytest.raises(ValueError, match=r"Layer 'sub' \(Subtract\) must be called on exactly 2 inputs, got 3"):
+    with pytest.raises(
+        ValueError, match=r"Layer 'sub' \(Subtract\) must be called on exactly 2 inputs, got 3"
+    ):
         Subtract(name="sub")([ketorch.Input((3,))] * 3)

@@ -8,9 +8,14 @@ from ketorch.layers.reshaping import UpSampling2D
 
 
 def test_contract():
-    run_layer_contract(UpSampling2D, {"size": (2, 3)}, (1, 2, 2, 5), expected_output_shape=(1, 4, 6, 5))
     run_layer_contract(
-        UpSampling2D, {"interpolation": "bilinear"}, (1, 3, 2, 4), expected_output_shape=(1, 6, 4, 4)
+        UpSampling2D, {"size": (2, 3)}, (1, 2, 2, 5), expected_output_shape=(1, 4, 6, 5)
+    )
+    run_layer_contract(
+        UpSampling2D,
+        {"interpolation": "bilinear"},
+        (1, 3, 2, 4),
+        expected_output_shape=(1, 6, 4, 4),
     )
 
 
@@ -28,7 +33,11 @@ def test_symbolic_shape_and_config():
     layer = UpSampling2D((2, 3), interpolation="BILINEAR")
     assert layer(ketorch.Input((None, 5, 3))).shape == (None, None, 15, 3)
     cfg = layer.get_config()
-    assert (cfg["size"], cfg["interpolation"], cfg["data_format"]) == ((2, 3), "bilinear", "channels_last")
+    assert (cfg["size"], cfg["interpolation"], cfg["data_format"]) == (
+        (2, 3),
+        "bilinear",
+        "channels_last",
+    )
 
 
 def test_integer_input_bilinear():

@@ -7,11 +7,14 @@ from ketorch.layers.reshaping import ZeroPadding1D
 
 
 def test_contract():
-    run_layer_contract(ZeroPadding1D, {"padding": (1, 2)}, (2, 3, 4), expected_output_shape=(2, 6, 4))
+    run_layer_contract(
+        ZeroPadding1D, {"padding": (1, 2)}, (2, 3, 4), expected_output_shape=(2, 6, 4)
+    )
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{}, {"padding": 3}, {"padding": (0, 2)}, {"padding": (1, 2), "data_format": "channels_first"}]
+    "kwargs",
+    [{}, {"padding": 3}, {"padding": (0, 2)}, {"padding": (1, 2), "data_format": "channels_first"}],
 )
 def test_parity(kwargs, rng):
     x = rng.standard_normal((2, 5, 4)).astype("float32")

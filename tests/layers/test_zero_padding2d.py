@@ -7,7 +7,12 @@ from ketorch.layers.reshaping import ZeroPadding2D
 
 
 def test_contract():
-    run_layer_contract(ZeroPadding2D, {"padding": ((1, 0), (2, 2))}, (2, 3, 3, 2), expected_output_shape=(2, 4, 7, 2))
+    run_layer_contract(
+        ZeroPadding2D,
+        {"padding": ((1, 0), (2, 2))},
+        (2, 3, 3, 2),
+        expected_output_shape=(2, 4, 7, 2),
+    )
 
 
 @pytest.mark.parametrize("padding", [1, (1, 2), ((1, 0), (2, 3)), ((0, 0), (0, 1))])

@@ -47,7 +47,9 @@ def _load_lambda(config: dict):
     defaults = config.get("defaults")
     scope = {"__builtins__": builtins, "keras": ketorch, "ketorch": ketorch, "torch": torch}
     scope["np"] = numpy
-    return types.FunctionType(code, scope, code.co_name, tuple(defaults) if defaults else None, cells)
+    return types.FunctionType(
+        code, scope, code.co_name, tuple(defaults) if defaults else None, cells
+    )
 
 
 def _serialize_fn(fn):

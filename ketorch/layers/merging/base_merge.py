@@ -74,9 +74,7 @@ class Merge(Layer):
             )
         batch_sizes = {s[0] for s in input_shape if len(s)} - {None}
         if len(batch_sizes) > 1:
-            raise self._shape_error(
-                "cannot merge tensors with different batch sizes", input_shape
-            )
+            raise self._shape_error("cannot merge tensors with different batch sizes", input_shape)
 
     def _broadcast(self, a, b, shapes):
         """Keras's element-wise output shape of two sample shapes (right-aligned)."""
@@ -177,6 +175,8 @@ class Merge(Layer):
                 x = torch.where(m, x, out)
             if out_mask is not None:
                 out = torch.where(out_mask, out, x)
-            out_mask = torch.logical_or(out_mask, m) if m is not None and out_mask is not None else None
+            out_mask = (
+                torch.logical_or(out_mask, m) if m is not None and out_mask is not None else None
+            )
             out = op(out, x)
         return out

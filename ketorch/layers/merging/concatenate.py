@@ -26,7 +26,9 @@ class Concatenate(Merge):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(axis, int) or isinstance(axis, bool):
-            raise ValueError(f"Argument `axis` of Concatenate must be an integer. Received: axis={axis!r}")
+            raise ValueError(
+                f"Argument `axis` of Concatenate must be an integer. Received: axis={axis!r}"
+            )
         self.axis = axis
 
     def _check_shapes(self, input_shape):

@@ -72,7 +72,9 @@ class Dot(Merge):
         out = []
         for a, n in zip(pair, (ndim1, ndim2)):
             if not -n <= a < n:
-                raise self._shape_error(f"got axes={self.axes}, out of range for the inputs", shapes)
+                raise self._shape_error(
+                    f"got axes={self.axes}, out of range for the inputs", shapes
+                )
             out.append(a % n)
         if 0 in out:
             raise self._shape_error(

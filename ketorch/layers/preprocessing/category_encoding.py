@@ -102,7 +102,9 @@ class CategoryEncoding(Layer):
             if not weights.is_floating_point():
                 weights = weights.to(dtype)
             dtype = weights.dtype
-            src = torch.where(valid, weights.reshape(safe.shape), torch.zeros((), dtype=dtype, device=safe.device))
+            src = torch.where(
+                valid, weights.reshape(safe.shape), torch.zeros((), dtype=dtype, device=safe.device)
+            )
         else:
             src = valid.to(dtype)
         out = torch.zeros(out_shape, dtype=dtype, device=safe.device)

@@ -57,6 +57,7 @@ class Normalization(Layer):
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
+        given_axis = axis
         if axis is None:
             axis = ()
         elif isinstance(axis, int) and not isinstance(axis, bool):
@@ -66,10 +67,12 @@ class Normalization(Layer):
                 axis = tuple(axis)
             except TypeError:
                 axis = None
-            if axis is None or not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
+            if axis is None or not all(
+                isinstance(a, int) and not isinstance(a, bool) for a in axis
+            ):
                 raise ValueError(
                     "Argument `axis` of Normalization must be an int, a tuple of ints or None. "
-                    f"Received: axis={axis!r}"
+                    f"Received: axis={given_axis!r}"
                 )
         self.axis = axis
         if (mean is None) != (variance is None):
@@ -213,8 +216,10 @@ class Normalization(Layer):
             return iter([data])
         if isinstance(data, (list, tuple)) and data and isinstance(data[0], numbers.Number):
             return iter([np.asarray(data)])  # a flat list of numbers is one batch
-        if hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(
-            data, (list, tuple)
+        if (
+            hasattr(data, "__getitem__")
+            and hasattr(data, "__len__")
+            and not isinstance(data, (list, tuple))
         ):  # PyDataset / Sequence: indexable batches
             return (_first_of_tuple(data[i]) for i in range(len(data)))
         if hasattr(data, "__iter__"):

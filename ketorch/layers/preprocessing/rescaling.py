@@ -13,12 +13,25 @@ from ..layer import Layer
 def _serialize_value(value):
     """Floats stay floats; arrays use Keras's ``__numpy__`` form."""
     if isinstance(value, np.ndarray):
-        return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": value.dtype.name}}
+        return {
+            "class_name": "__numpy__",
+            "config": {"value": value.tolist(), "dtype": value.dtype.name},
+        }
     if isinstance(value, torch.Tensor):
         return _serialize_value(value.detach().cpu().numpy())
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _numeric(value, name):
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Argument `{name}` of Rescaling must be a number or an array of numbers. "
+            f"Received: {name}={value!r}"
+        ) from None
 
 
 def _deserialize_value(value):
@@ -52,8 +65,9 @@ class Rescaling(Layer):
         super().__init__(**kwargs)
         self.scale = scale
         self.offset = offset
-        scale_t = torch.as_tensor(np.asarray(scale), dtype=backend.torch_dtype(self.compute_dtype))
-        offset_t = torch.as_tensor(np.asarray(offset), dtype=scale_t.dtype)
+        tdtype = backend.torch_dtype(self.compute_dtype)
+        scale_t = torch.as_tensor(_numeric(scale, "scale"), dtype=tdtype)
+        offset_t = torch.as_tensor(_numeric(offset, "offset"), dtype=tdtype)
         if scale_t.ndim > 0 and _config.image_data_format() == "channels_first":
             # Per-channel values apply to axis 1 of (batch, channels, height, width).
             scale_t = scale_t.reshape(tuple(scale_t.shape) + (1,) * (3 - scale_t.ndim))
@@ -71,7 +85,9 @@ class Rescaling(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"scale": _serialize_value(self.scale), "offset": _serialize_value(self.offset)})
+        config.update(
+            {"scale": _serialize_value(self.scale), "offset": _serialize_value(self.offset)}
+        )
         return config
 
     @classmethod

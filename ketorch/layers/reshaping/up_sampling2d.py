@@ -81,6 +81,10 @@ class UpSampling2D(Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            {"size": self.size, "data_format": self.data_format, "interpolation": self.interpolation}
+            {
+                "size": self.size,
+                "data_format": self.data_format,
+                "interpolation": self.interpolation,
+            }
         )
         return config
