@@ -134,6 +134,33 @@ class Model(Trainer, Layer):
             layer_range=layer_range,
         )
 
+    # ---------------------------------------------------------------- saving
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the model: ``.keras`` (Keras 3 format) or legacy ``.h5``."""
+        from ..saving import saving_api
+
+        return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights to a ``.weights.h5`` file in Keras 3's layout."""
+        from ..saving import saving_api
+
+        return saving_api.save_weights(
+            self, filepath, overwrite=overwrite, max_shard_size=max_shard_size
+        )
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from ``.weights.h5``, ``.keras`` or legacy Keras 2 ``.h5`` files."""
+        from ..saving import saving_api
+
+        return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def export(self, filepath, format="onnx", **kwargs):
+        """Export for serving: ``format="onnx"`` or ``"torchscript"``/``"torch_export"``."""
+        from ..saving import export
+
+        return export.export_model(self, filepath, format=format, **kwargs)
+
     def _input_specs(self):
         """``[(name, shape, dtype), ...]`` of the model inputs, when known."""
         return None
