@@ -25,7 +25,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return F.relu(x)
     if threshold != 0.0:
-        out = torch.where(x >= threshold, x, negative_slope * (x - threshold))
+        out = torch.where(x > threshold, x, negative_slope * (x - threshold))
     elif negative_slope != 0.0:
         out = F.leaky_relu(x, negative_slope)
     else:

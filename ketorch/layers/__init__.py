@@ -1,22 +1,52 @@
 """Keras layers on PyTorch. Every layer is a ``torch.nn.Module``."""
 
+from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .attention.additive_attention import AdditiveAttention
+from .attention.attention import Attention
+from .attention.multi_head_attention import MultiHeadAttention
+from .convolutional.conv2d import Conv2D, Convolution2D
 from .core.activation import Activation
 from .core.dense import Dense
 from .core.embedding import Embedding
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
-from .attention.additive_attention import AdditiveAttention
-from .attention.attention import Attention
-from .attention.multi_head_attention import MultiHeadAttention
-from .convolutional.conv2d import Conv2D, Convolution2D
+from .normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from .pooling.max_pooling2d import MaxPool2D, MaxPooling2D
 from .recurrent.lstm import LSTM
 from .recurrent.lstm_cell import LSTMCell
+from .regularization import (
+    ActivityRegularization,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from .regularization.dropout import Dropout
 from .reshaping.flatten import Flatten
 
 __all__ = [
+    "ActivityRegularization",
+    "BatchNormalization",
+    "ELU",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GroupNormalization",
+    "LayerNormalization",
+    "LeakyReLU",
+    "PReLU",
+    "ReLU",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "Softmax",
+    "UnitNormalization",
     "LSTM",
     "Activation",
     "AdditiveAttention",

@@ -427,7 +427,10 @@ class Layer(nn.Module):
             if out_mask is not None:
                 _attach_mask(outputs, out_mask)
         if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs) / outputs.shape[0])
+            penalty = self.activity_regularizer(outputs)
+            if isinstance(outputs, torch.Tensor) and outputs.ndim > 0:
+                penalty = penalty / outputs.shape[0]
+            self.add_loss(penalty)
         return outputs
 
     def _reraise_friendly(self, err, args):
