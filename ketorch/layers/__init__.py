@@ -8,9 +8,30 @@ from .convolutional.conv2d import Conv2D, Convolution2D
 from .core.activation import Activation
 from .core.dense import Dense
 from .core.embedding import Embedding
+from .core.identity import Identity
+from .core.lambda_layer import Lambda
+from .core.masking import Masking
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from .normalization import (
     BatchNormalization,
     GroupNormalization,
@@ -18,6 +39,7 @@ from .normalization import (
     UnitNormalization,
 )
 from .pooling.max_pooling2d import MaxPool2D, MaxPooling2D
+from .preprocessing import CategoryEncoding, Normalization, Rescaling
 from .recurrent.lstm import LSTM
 from .recurrent.lstm_cell import LSTMCell
 from .regularization import (
@@ -29,9 +51,51 @@ from .regularization import (
     SpatialDropout3D,
 )
 from .regularization.dropout import Dropout
+from .reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 from .reshaping.flatten import Flatten
 
 __all__ = [
+    "Identity",
+    "Lambda",
+    "Masking",
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dot",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+    "CategoryEncoding",
+    "Normalization",
+    "Rescaling",
+    "Cropping1D",
+    "Cropping2D",
+    "Permute",
+    "RepeatVector",
+    "Reshape",
+    "UpSampling1D",
+    "UpSampling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
     "ActivityRegularization",
     "BatchNormalization",
     "ELU",

@@ -68,7 +68,7 @@ class RMSprop(Optimizer):
         rho = self.rho
         velocities = slots["velocity"]
         torch._foreach_mul_(velocities, rho)
-        torch._foreach_add_(velocities, torch._foreach_mul(grads, grads), alpha=1 - rho)
+        torch._foreach_addcmul_(velocities, grads, grads, value=1 - rho)
         denominators = torch._foreach_add(velocities, self.epsilon)
         if self.centered:
             averages = slots["average_gradient"]
@@ -76,14 +76,17 @@ class RMSprop(Optimizer):
             torch._foreach_add_(averages, grads, alpha=1 - rho)
             torch._foreach_add_(denominators, torch._foreach_mul(averages, averages), alpha=-1)
         torch._foreach_sqrt_(denominators)
-        increments = torch._foreach_div(torch._foreach_mul(grads, lr), denominators)
         if self.momentum > 0:
+            increments = torch._foreach_div(torch._foreach_mul(grads, lr), denominators)
             momentums = slots["momentum"]
             torch._foreach_mul_(momentums, self.momentum)
             torch._foreach_add_(momentums, increments)
             torch._foreach_sub_(params, momentums)
+        elif isinstance(lr, torch.Tensor):
+            torch._foreach_sub_(params, torch._foreach_div(torch._foreach_mul(grads, lr), denominators))
         else:
-            torch._foreach_sub_(params, increments)
+            # p -= lr * g / sqrt(v + eps) as one fused op per tensor.
+            torch._foreach_addcdiv_(params, grads, denominators, value=-float(lr))
 
     def _own_config(self) -> dict[str, Any]:
         return {
