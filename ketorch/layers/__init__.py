@@ -40,8 +40,15 @@ from .normalization import (
 )
 from .pooling.max_pooling2d import MaxPool2D, MaxPooling2D
 from .preprocessing import CategoryEncoding, Normalization, Rescaling
+from .recurrent.bidirectional import Bidirectional
+from .recurrent.gru import GRU
+from .recurrent.gru_cell import GRUCell
 from .recurrent.lstm import LSTM
 from .recurrent.lstm_cell import LSTMCell
+from .recurrent.rnn import RNN
+from .recurrent.simple_rnn import SimpleRNN
+from .recurrent.simple_rnn_cell import SimpleRNNCell
+from .recurrent.time_distributed import TimeDistributed
 from .regularization import (
     ActivityRegularization,
     GaussianDropout,
@@ -65,6 +72,13 @@ from .reshaping import (
 from .reshaping.flatten import Flatten
 
 __all__ = [
+    "Bidirectional",
+    "GRU",
+    "GRUCell",
+    "RNN",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "TimeDistributed",
     "Identity",
     "Lambda",
     "Masking",

@@ -1,6 +1,23 @@
 """Recurrent layers."""
 
+from .bidirectional import Bidirectional
+from .gru import GRU
+from .gru_cell import GRUCell
 from .lstm import LSTM
 from .lstm_cell import LSTMCell
+from .rnn import RNN
+from .simple_rnn import SimpleRNN
+from .simple_rnn_cell import SimpleRNNCell
+from .time_distributed import TimeDistributed
 
-__all__ = ["LSTM", "LSTMCell"]
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Bidirectional",
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "TimeDistributed",
+]
