@@ -40,6 +40,9 @@ from .normalization import (
 )
 from .pooling.max_pooling2d import MaxPool2D, MaxPooling2D
 from .preprocessing import CategoryEncoding, Normalization, Rescaling
+from .preprocessing.integer_lookup import IntegerLookup
+from .preprocessing.string_lookup import StringLookup
+from .preprocessing.text_vectorization import TextVectorization
 from .recurrent.bidirectional import Bidirectional
 from .recurrent.gru import GRU
 from .recurrent.gru_cell import GRUCell
@@ -72,6 +75,9 @@ from .reshaping import (
 from .reshaping.flatten import Flatten
 
 __all__ = [
+    "IntegerLookup",
+    "StringLookup",
+    "TextVectorization",
     "Bidirectional",
     "GRU",
     "GRUCell",

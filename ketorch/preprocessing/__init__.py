@@ -1,5 +1,5 @@
-"""Legacy preprocessing import paths (`keras.preprocessing.sequence` and friends)."""
+"""Legacy preprocessing import paths (`keras.preprocessing.sequence`, `.text`)."""
 
-from ketorch.preprocessing import sequence
+from ketorch.preprocessing import sequence, text
 
-__all__ = ["sequence"]
+__all__ = ["sequence", "text"]
