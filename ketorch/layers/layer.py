@@ -450,12 +450,21 @@ class Layer(nn.Module):
         inputs = [t for t in flatten([list(args), kwargs]) if isinstance(t, KerasTensor)]
         first = args[0] if args else next(iter(kwargs.values()))
         shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, first)
+        spec = None
         if not self.built:
             sym_args = map_structure(_as_shape_proxy, list(args))
             sym_kwargs = map_structure(_as_shape_proxy, kwargs)
             self._maybe_build(sym_args, sym_kwargs)
+            # A custom layer without its own build() creates its sublayers' weights on first
+            # call (as Keras's default build does): run it once on zeros so that the graph's
+            # weights exist as soon as the model is defined.
+            if type(self).build is Layer.build and any(
+                not sub.built for sub in self._flatten_layers(include_self=False)
+            ):
+                spec = self._spec_by_running(args, kwargs)
         check_input_spec(self, self.input_spec, shapes)
-        spec = self.compute_output_spec(*args, **kwargs)
+        if spec is None:
+            spec = self.compute_output_spec(*args, **kwargs)
         node_index = len(self._inbound_nodes)
         outputs = map_structure(lambda s: KerasTensor(s.shape, s.dtype), spec)
         for i, t in enumerate(flatten(outputs)):

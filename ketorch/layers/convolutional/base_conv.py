@@ -40,12 +40,14 @@ def normalize_tuple(value, n: int, name: str, layer: str) -> tuple[int, ...]:
     return out
 
 
-def normalize_padding(padding, layer: str) -> str:
-    """``"valid"`` or ``"same"`` (case-insensitive)."""
+def normalize_padding(padding, layer: str, allow_causal: bool = False) -> str:
+    """``"valid"`` or ``"same"`` (case-insensitive), plus ``"causal"`` if allowed."""
     value = padding.lower() if isinstance(padding, str) else padding
-    if value not in ("valid", "same"):
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
+    if value not in allowed:
+        names = " or ".join(repr(a) for a in allowed)
         raise ValueError(
-            f"Argument `padding` of {layer} must be 'valid' or 'same'. Received: padding={padding!r}"
+            f"Argument `padding` of {layer} must be {names}. Received: padding={padding!r}"
         )
     return value
 
@@ -100,18 +102,146 @@ def conv_output_length(length, kernel, stride, padding, dilation=1):
     """Output size of one spatial axis, ``None`` when the input size is unknown."""
     if length is None:
         return None
-    if padding == "same":
+    if padding in ("same", "causal"):
         return (length - 1) // stride + 1
     return (length - (kernel - 1) * dilation - 1) // stride + 1
 
 
-class BaseConv(Layer):
+class ConvGeometry(Layer):
+    """Window geometry shared by the convolution layers (no weights of its own).
+
+    Holds ``kernel_size``/``strides``/``padding``/``data_format``/``dilation_rate``
+    and runs a torch convolution on Keras-layout inputs through free permuted
+    views. Subclasses fix ``rank`` and call :meth:`_init_geometry` after
+    ``Layer.__init__``.
+    """
+
+    rank = 2
+
+    def _init_geometry(
+        self,
+        kernel_size,
+        strides,
+        padding,
+        data_format,
+        dilation_rate,
+        allow_causal: bool = False,
+        strided_dilation: bool = False,
+    ) -> None:
+        cls, n = type(self).__name__, self.rank
+        self.kernel_size = normalize_tuple(kernel_size, n, "kernel_size", cls)
+        self.strides = normalize_tuple(strides, n, "strides", cls)
+        self.dilation_rate = normalize_tuple(dilation_rate, n, "dilation_rate", cls)
+        if not strided_dilation and max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{cls} does not support `strides` > 1 together with `dilation_rate` > 1. "
+                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
+            )
+        self.padding = normalize_padding(padding, cls, allow_causal=allow_causal)
+        self.data_format = normalize_data_format(data_format, cls)
+        self.input_spec = InputSpec(ndim=n + 2)
+        self._channels_last = self.data_format == "channels_last"
+        # Free views between Keras's and torch's layouts.
+        self._to_channels_first = (0, n + 1, *range(1, n + 1))
+        self._to_channels_last = (0, *range(2, n + 2), 1)
+        self._kernel_to_torch = (n + 1, n, *range(n))
+        self._conv = _CONV_FNS[n]
+        self._pad_cache: dict = {}
+
+    def _input_channels(self, input_shape, action: str = "create its kernel") -> int:
+        check_input_spec(self, self.input_spec, tuple(input_shape))
+        axis = -1 if self._channels_last else 1
+        channels = input_shape[axis]
+        if channels is None:
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) needs a known channel dimension "
+                f"(axis {axis}) to {action}. Received: input_shape={tuple(input_shape)}"
+            )
+        return channels
+
+    def _set_channel_spec(self, channels: int) -> None:
+        axis = -1 if self._channels_last else 1
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
+
+    def _same_padding(self, spatial):
+        plan = self._pad_cache.get(spatial)
+        if plan is None:
+            plan = resolve_same_padding(spatial, self.kernel_size, self.strides, self.dilation_rate)
+            self._pad_cache[spatial] = plan
+        return plan
+
+    def _to_torch(self, inputs):
+        """Float, channels-first view of a Keras-layout input."""
+        x = inputs if inputs.is_floating_point() else inputs.float()
+        if self._channels_last:
+            # A permuted view: its strides are torch's channels_last memory format,
+            # which the CPU (oneDNN) and cuDNN kernels consume without a copy.
+            x = x.permute(self._to_channels_first)
+        return x
+
+    def _from_torch(self, y):
+        return y.permute(self._to_channels_last) if self._channels_last else y
+
+    def _conv_torch(self, x, kernel, bias, groups: int):
+        """Convolve a channels-first ``x`` with a torch-layout ``kernel``."""
+        padding = 0
+        if self.padding == "same":
+            padding, explicit = self._same_padding(tuple(x.shape[2:]))
+            if explicit is not None:
+                x = F.pad(x, explicit)
+        elif self.padding == "causal":
+            x = F.pad(x, ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0))
+        return self._conv(x, kernel, bias, self.strides, padding, self.dilation_rate, groups)
+
+    def _output_spatial(self, input_shape):
+        """Spatial output sizes (``None`` where unknown); raises if one would be empty."""
+        input_shape = tuple(input_shape)
+        spatial = input_shape[1:-1] if self._channels_last else input_shape[2:]
+        out = tuple(
+            conv_output_length(n, k, s, self.padding, d)
+            for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)
+        )
+        if any(o is not None and o <= 0 for o in out):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): the output would be empty. "
+                f"Received: input_shape={input_shape}, kernel_size={self.kernel_size}, "
+                f"strides={self.strides}, dilation_rate={self.dilation_rate}, "
+                f"padding={self.padding!r}"
+            )
+        return out
+
+    def _with_channels(self, batch, spatial, channels):
+        if self._channels_last:
+            return (batch, *spatial, channels)
+        return (batch, channels, *spatial)
+
+    def _geometry_config(self) -> dict:
+        return {
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+        }
+
+
+def check_positive_int(value, arg: str, layer: str) -> int:
+    """Raise unless ``value`` is a positive (non-bool) int."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(
+            f"Argument `{arg}` of {layer} must be a positive integer. Received: {arg}={value!r}"
+        )
+    return value
+
+
+class BaseConv(ConvGeometry):
     """A ``rank``-D convolution in Keras's weight layout, computed by ``F.conv{rank}d``.
 
     Subclasses fix ``rank``; see :class:`~ketorch.layers.Conv2D` for the arguments.
     """
 
     rank = 2
+    _allow_causal = False
 
     def __init__(
         self,
@@ -136,29 +266,22 @@ class BaseConv(Layer):
         kwargs.pop("lora_rank", None)
         kwargs.pop("lora_alpha", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        cls, n = type(self).__name__, self.rank
-        for arg, val in (("filters", filters), ("groups", groups)):
-            if not isinstance(val, int) or isinstance(val, bool) or val <= 0:
-                raise ValueError(
-                    f"Argument `{arg}` of {cls} must be a positive integer. Received: {arg}={val!r}"
-                )
+        cls = type(self).__name__
+        self.filters = check_positive_int(filters, "filters", cls)
+        self.groups = check_positive_int(groups, "groups", cls)
         if filters % groups:
             raise ValueError(
                 f"Argument `filters` of {cls} must be divisible by `groups`. "
                 f"Received: filters={filters}, groups={groups}"
             )
-        self.filters = filters
-        self.groups = groups
-        self.kernel_size = normalize_tuple(kernel_size, n, "kernel_size", cls)
-        self.strides = normalize_tuple(strides, n, "strides", cls)
-        self.dilation_rate = normalize_tuple(dilation_rate, n, "dilation_rate", cls)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{cls} does not support `strides` > 1 together with `dilation_rate` > 1. "
-                f"Received: strides={self.strides}, dilation_rate={self.dilation_rate}"
-            )
-        self.padding = normalize_padding(padding, cls)
-        self.data_format = normalize_data_format(data_format, cls)
+        self._init_geometry(
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            allow_causal=self._allow_causal,
+        )
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -167,25 +290,10 @@ class BaseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=n + 2)
-        self._channels_last = self.data_format == "channels_last"
         self._linear_act = self.activation is activations.linear
-        # Free views between Keras's and torch's layouts.
-        self._to_channels_first = (0, n + 1, *range(1, n + 1))
-        self._to_channels_last = (0, *range(2, n + 2), 1)
-        self._kernel_to_torch = (n + 1, n, *range(n))
-        self._conv = _CONV_FNS[n]
-        self._pad_cache: dict = {}
 
     def build(self, input_shape):
-        check_input_spec(self, self.input_spec, tuple(input_shape))
-        axis = -1 if self._channels_last else 1
-        channels = input_shape[axis]
-        if channels is None:
-            raise ValueError(
-                f"Layer '{self.name}' ({type(self).__name__}) needs a known channel dimension "
-                f"(axis {axis}) to create its kernel. Received: input_shape={tuple(input_shape)}"
-            )
+        channels = self._input_channels(input_shape)
         if channels % self.groups:
             raise ValueError(
                 f"Layer '{self.name}' ({type(self).__name__}): the number of input channels must "
@@ -209,64 +317,25 @@ class BaseConv(Layer):
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
             )
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
+        self._set_channel_spec(channels)
         self.built = True
 
-    def _same_padding(self, spatial):
-        plan = self._pad_cache.get(spatial)
-        if plan is None:
-            plan = resolve_same_padding(spatial, self.kernel_size, self.strides, self.dilation_rate)
-            self._pad_cache[spatial] = plan
-        return plan
-
     def call(self, inputs):
-        x = inputs if inputs.is_floating_point() else inputs.float()
-        if self._channels_last:
-            # A permuted view: its strides are torch's channels_last memory format,
-            # which the CPU (oneDNN) and cuDNN kernels consume without a copy.
-            x = x.permute(self._to_channels_first)
-        padding = 0
-        if self.padding == "same":
-            padding, explicit = self._same_padding(tuple(x.shape[2:]))
-            if explicit is not None:
-                x = F.pad(x, explicit)
         kernel = self.kernel.permute(self._kernel_to_torch)
-        y = self._conv(x, kernel, self.bias, self.strides, padding, self.dilation_rate, self.groups)
-        if self._channels_last:
-            y = y.permute(self._to_channels_last)
+        y = self._conv_torch(self._to_torch(inputs), kernel, self.bias, self.groups)
+        y = self._from_torch(y)
         return y if self._linear_act else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        if self._channels_last:
-            spatial = input_shape[1:-1]
-        else:
-            spatial = input_shape[2:]
-        out = tuple(
-            conv_output_length(n, k, s, self.padding, d)
-            for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)
-        )
-        if any(o is not None and o <= 0 for o in out):
-            raise ValueError(
-                f"Layer '{self.name}' ({type(self).__name__}): the output would be empty. "
-                f"Received: input_shape={input_shape}, kernel_size={self.kernel_size}, "
-                f"strides={self.strides}, dilation_rate={self.dilation_rate}, "
-                f"padding={self.padding!r}"
-            )
-        if self._channels_last:
-            return (input_shape[0], *out, self.filters)
-        return (input_shape[0], self.filters, *out)
+        return self._with_channels(input_shape[0], self._output_spatial(input_shape), self.filters)
 
     def get_config(self):
         config = super().get_config()
         config.update(
             {
                 "filters": self.filters,
-                "kernel_size": self.kernel_size,
-                "strides": self.strides,
-                "padding": self.padding,
-                "data_format": self.data_format,
-                "dilation_rate": self.dilation_rate,
+                **self._geometry_config(),
                 "groups": self.groups,
                 "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias,
