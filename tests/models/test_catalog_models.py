@@ -74,7 +74,9 @@ def _resnet(lib):
 def _compare(ours, theirs, x, y, loss, epochs=2):
     assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
     theirs.set_weights(ours.get_weights())
-    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), atol=1e-5, rtol=1e-4)
+    np.testing.assert_allclose(
+        ours.predict(x, verbose=0), theirs.predict(x, verbose=0), atol=1e-5, rtol=1e-4
+    )
     ours.compile("sgd", loss, metrics=["accuracy"])
     theirs.compile("sgd", loss, metrics=["accuracy"])
     h1 = ours.fit(x, y, batch_size=8, epochs=epochs, shuffle=False, verbose=0).history
@@ -83,7 +85,9 @@ def _compare(ours, theirs, x, y, loss, epochs=2):
         np.testing.assert_allclose(h1[key], h2[key], rtol=1e-4, atol=1e-5)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-4, rtol=1e-3)
-    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), atol=1e-4, rtol=1e-3)
+    np.testing.assert_allclose(
+        ours.predict(x, verbose=0), theirs.predict(x, verbose=0), atol=1e-4, rtol=1e-3
+    )
 
 
 def test_transformer_text_classifier_matches_keras(rng):
