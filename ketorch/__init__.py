@@ -17,6 +17,7 @@ from . import (
     optimizers,
     preprocessing,
     regularizers,
+    saving,
     utils,
 )
 from .backend import clear_session
@@ -44,6 +45,7 @@ __all__ = [
     "optimizers",
     "preprocessing",
     "regularizers",
+    "saving",
     "utils",
     "__version__",
 ]

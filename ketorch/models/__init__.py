@@ -1,7 +1,8 @@
 """Model classes: ``Model`` (Functional or subclassed) and ``Sequential``."""
 
+from ..saving.saving_api import load_model, save_model  # noqa: E402
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
 
-__all__ = ["Functional", "Model", "Sequential"]
+__all__ = ["Functional", "Model", "Sequential", "load_model", "save_model"]

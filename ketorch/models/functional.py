@@ -81,6 +81,7 @@ class Functional(Model):
         input_layers = {id(t._keras_history[0]) for t in self._input_tensors}
 
         order, visiting, done = [], set(), set()
+        first_visit: dict[int, int] = {}  # layer id -> pre-order index (Keras's tie-break)
 
         def visit(tensor, path):
             layer, node_index, _ = tensor._keras_history
@@ -88,6 +89,7 @@ class Functional(Model):
             key = id(node)
             if key in done:
                 return
+            first_visit.setdefault(id(layer), len(first_visit))
             if isinstance(layer, InputLayer):
                 if id(layer) not in input_layers:
                     raise ValueError(
@@ -140,6 +142,7 @@ class Functional(Model):
             )
             if node.layer not in layers:
                 layers.append(node.layer)
+        layers = _keras_layer_order(layers, order, first_visit)
         self._steps = steps
         self._n_slots = n_slots
         self._output_slots = [slot_of[id(t)] for t in self._output_tensors]
@@ -279,6 +282,30 @@ class Functional(Model):
         from ..saving.serialization import functional_from_config
 
         return functional_from_config(config, custom_objects=custom_objects)
+
+
+def _keras_layer_order(layers, nodes, first_visit):
+    """Order layers as Keras's ``model.layers``: by depth from the outputs (inputs first),
+    ties broken by first visit in a depth-first walk from the outputs. This fixes the
+    order of ``get_weights()`` and of weight-file paths such as ``dense_1``."""
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    for node in reversed(nodes):
+        depth = node_depth.setdefault(id(node), 0)
+        depth = max(depth, layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        for t in node.input_tensors:
+            parent_layer, node_index, _ = t._keras_history
+            parent = parent_layer._inbound_nodes[node_index]
+            if parent.input_tensors:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+            else:  # an InputLayer node
+                layer_depth[id(parent_layer)] = max(depth + 1, layer_depth.get(id(parent_layer), 0))
+    return sorted(
+        layers,
+        key=lambda lay: (-layer_depth.get(id(lay), 0), first_visit.get(id(lay), -1)),
+    )
 
 
 def _normalize_io(value, what):

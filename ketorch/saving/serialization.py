@@ -1,31 +1,75 @@
-"""Keras-format configs of layers and models, and their inverse.
+"""Keras-format configs of layers, models and compile settings, and their inverse.
 
 The dicts follow Keras 3's ``config.json`` layout (``module``, ``class_name``,
 ``config``, ``registered_name``, ``build_config``; Functional ``inbound_nodes``
 with ``__keras_tensor__`` entries), so configs move between ketorch and Keras.
+Keras 2 configs (no ``module``, old ``inbound_nodes`` lists) are read too.
+
+Deserialization only ever instantiates classes found among ketorch's layers and
+models or registered by the user: nothing named in a file is imported, and a
+Python ``lambda`` stored as bytecode is refused unless ``safe_mode=False``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import threading
+import warnings
+
 from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, map_structure
+from .object_registration import (
+    _CUSTOM_OBJECTS,
+    register_keras_serializable,
+    scoped_objects,
+)
 
-_CUSTOM_OBJECTS: dict[str, type] = {}
+__all__ = [
+    "_CUSTOM_OBJECTS",
+    "register_keras_serializable",
+    "get_class",
+    "serialize_layer",
+    "deserialize_layer",
+    "serialize_keras_object",
+    "deserialize_keras_object",
+    "compile_config",
+    "compile_from_config",
+    "safe_mode_scope",
+    "enable_unsafe_deserialization",
+]
+
+_STATE = threading.local()
+_UNSAFE_GLOBALLY = [False]
 
 
-def register_keras_serializable(package="Custom", name=None):
-    """Decorator registering a class for deserialization as ``"package>Name"``."""
-
-    def decorator(cls):
-        key = f"{package}>{name or cls.__name__}"
-        _CUSTOM_OBJECTS[key] = cls
-        cls._registered_name = key
-        return cls
-
-    return decorator
+def enable_unsafe_deserialization() -> None:
+    """Allow bytecode ``lambda`` deserialization for the rest of the process."""
+    _UNSAFE_GLOBALLY[0] = True
 
 
-def _builtin_classes():
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode: bool | None):
+    """Within the block, deserialization uses ``safe_mode`` (``None`` keeps the outer value)."""
+    previous = getattr(_STATE, "safe_mode", None)
+    if safe_mode is not None:
+        _STATE.safe_mode = bool(safe_mode)
+    try:
+        yield
+    finally:
+        _STATE.safe_mode = previous
+
+
+def in_safe_mode() -> bool:
+    """Whether bytecode lambdas are refused right now (the default)."""
+    if _UNSAFE_GLOBALLY[0]:
+        return False
+    value = getattr(_STATE, "safe_mode", None)
+    return True if value is None else value
+
+
+# ---------------------------------------------------------------- classes
+def _builtin_classes() -> dict[str, type]:
     from .. import layers, models
 
     out = {}
@@ -37,17 +81,20 @@ def _builtin_classes():
     return out
 
 
-def get_class(class_name, registered_name=None, custom_objects=None):
-    """Find the class for a serialized object, with a clear error if unknown."""
-    custom_objects = custom_objects or {}
+def get_class(class_name, registered_name=None, custom_objects=None) -> type:
+    """The class a serialized layer/model names, from the registry or ketorch's built-ins.
+
+    Raises:
+        ValueError: If no registered, custom or built-in class has that name.
+    """
+    table = scoped_objects(custom_objects)
     for key in (registered_name, class_name):
-        if key and key in custom_objects:
-            return custom_objects[key]
-        if key and key in _CUSTOM_OBJECTS:
-            return _CUSTOM_OBJECTS[key]
-    builtins = _builtin_classes()
-    if class_name in builtins:
-        return builtins[class_name]
+        if isinstance(key, str) and key in table:
+            return table[key]
+    if isinstance(class_name, str):
+        builtins = _builtin_classes()
+        if class_name in builtins:
+            return builtins[class_name]
     raise ValueError(
         f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
         "`@keras.saving.register_keras_serializable()` or passed in `custom_objects`. "
@@ -55,22 +102,38 @@ def get_class(class_name, registered_name=None, custom_objects=None):
     )
 
 
+def _accepts(fn, name) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+# ---------------------------------------------------------------- layers
 def serialize_layer(layer) -> dict:
-    """A Keras-style dict for one layer."""
-    registered = getattr(type(layer), "_registered_name", None)
-    module = "keras.layers"
-    if type(layer).__name__ in ("Sequential",):
+    """A Keras-style dict for one layer or model."""
+    cls = type(layer)
+    registered = getattr(cls, "_registered_name", None)
+    if registered is not None and _CUSTOM_OBJECTS.get(registered) is not cls:
+        registered = None  # inherited from a registered parent class
+    name = cls.__name__
+    if registered is not None:
+        module = cls.__module__
+    elif name == "Sequential":
         module = "keras"
-    elif type(layer).__name__ == "Functional":
-        module = "keras.src.models.functional"
+    elif name == "Functional":
+        module, registered = "keras.src.models.functional", "Functional"
+    elif cls.__module__.startswith("ketorch.models"):
+        module = "keras"
+    else:
+        module = "keras.layers"
     out = {
-        "module": module if registered is None else type(layer).__module__,
-        "class_name": type(layer).__name__,
+        "module": module,
+        "class_name": name,
         "config": layer.get_config(),
-        "registered_name": registered if registered else None,
+        "registered_name": registered,
     }
-    if type(layer).__name__ == "Functional":
-        out["registered_name"] = "Functional"
     build = layer.get_build_config() if hasattr(layer, "get_build_config") else None
     if build and not isinstance(layer, InputLayer):
         out["build_config"] = build
@@ -78,19 +141,41 @@ def serialize_layer(layer) -> dict:
 
 
 def deserialize_layer(config, custom_objects=None):
-    """Rebuild a layer (or model) from :func:`serialize_layer` output."""
+    """Rebuild a layer (or model) from :func:`serialize_layer` output.
+
+    Raises:
+        ValueError: If the dict is malformed or names an unknown class.
+    """
     if isinstance(config, str):
         return get_class(config, custom_objects=custom_objects)()
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(
+            "A serialized layer must be a dict with a string `class_name`. "
+            f"Received: config={_short(config)}"
+        )
     cls = get_class(config["class_name"], config.get("registered_name"), custom_objects)
-    inner = dict(config.get("config", {}))
-    if hasattr(cls, "_steps") or cls.__name__ in ("Functional", "Sequential"):
-        layer = cls.from_config(inner, custom_objects=custom_objects)
-    else:
-        layer = cls.from_config(inner)
+    inner = config.get("config", {})
+    if not isinstance(inner, dict):
+        raise ValueError(
+            f"The `config` of a serialized '{config['class_name']}' must be a dict. "
+            f"Received: config={_short(inner)}"
+        )
+    inner = dict(inner)
+    kwargs = {}
+    if _accepts(cls.from_config, "custom_objects"):
+        kwargs["custom_objects"] = scoped_objects(custom_objects)
+    if _accepts(cls.from_config, "safe_mode"):
+        kwargs["safe_mode"] = in_safe_mode()
+    layer = cls.from_config(inner, **kwargs)
     build = config.get("build_config")
     if build and hasattr(layer, "build_from_config") and not layer.built:
         layer.build_from_config(build)
     return layer
+
+
+def _short(value, limit=200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # ------------------------------------------------------------- Sequential
@@ -261,3 +346,111 @@ def _nodes(entry):
             kwargs = n[0][3] if n and len(n[0]) > 3 else {}
             out.append({"args": [refs[0]] if len(refs) == 1 else [refs], "kwargs": kwargs})
     return out
+
+
+# ---------------------------------------------------------------- compile
+def _serialize_nested(value, serialize):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {k: _serialize_nested(v, serialize) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialize_nested(v, serialize) for v in value]
+    return serialize(value)
+
+
+def _deserialize_nested(value, deserialize, custom_objects):
+    if isinstance(value, dict) and "class_name" in value:
+        return deserialize(value, custom_objects)
+    if isinstance(value, dict):
+        return {k: _deserialize_nested(v, deserialize, custom_objects) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deserialize_nested(v, deserialize, custom_objects) for v in value]
+    return value
+
+
+def compile_config(model) -> dict | None:
+    """The ``compile_config`` of a compiled model (None when not compiled)."""
+    from .. import losses, metrics, optimizers
+
+    if not getattr(model, "compiled", False):
+        return None
+    args = dict(getattr(model, "_compile_config", None) or {})
+    opt = getattr(model, "optimizer", None)
+    return {
+        "optimizer": optimizers.serialize(opt) if isinstance(opt, optimizers.Optimizer) else None,
+        "loss": _serialize_nested(args.get("loss"), losses.serialize),
+        "loss_weights": args.get("loss_weights"),
+        "metrics": _serialize_nested(args.get("metrics"), metrics.serialize),
+        "weighted_metrics": _serialize_nested(args.get("weighted_metrics"), metrics.serialize),
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": False,
+    }
+
+
+def compile_from_config(model, config, custom_objects=None) -> bool:
+    """Compile ``model`` from a ``compile_config``; warn and return False if impossible."""
+    from .. import losses, metrics, optimizers
+
+    if not isinstance(config, dict):
+        return False
+    objects = scoped_objects(custom_objects)
+    try:
+        opt = config.get("optimizer")
+        if isinstance(opt, dict):
+            opt = optimizers.deserialize(opt, objects)
+        elif opt is None:
+            opt = "rmsprop"
+        model.compile(
+            optimizer=opt,
+            loss=_deserialize_nested(config.get("loss"), losses.deserialize, objects),
+            loss_weights=config.get("loss_weights"),
+            metrics=_deserialize_nested(config.get("metrics"), metrics.deserialize, objects),
+            weighted_metrics=_deserialize_nested(
+                config.get("weighted_metrics"), metrics.deserialize, objects
+            ),
+        )
+    except (ValueError, TypeError, KeyError) as e:
+        warnings.warn(
+            f"The model was saved compiled, but its compile settings could not be restored, so "
+            f"it is returned uncompiled; call `compile()` yourself. Cause: {e}",
+            stacklevel=3,
+        )
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- generic
+def serialize_keras_object(obj):
+    """The Keras dict of a layer, model, optimizer, loss or metric (strings pass through)."""
+    from .. import losses, metrics, optimizers
+    from ..layers.layer import Layer
+
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, Layer):
+        return serialize_layer(obj)
+    if isinstance(obj, optimizers.Optimizer):
+        return optimizers.serialize(obj)
+    if isinstance(obj, metrics.Metric):
+        return metrics.serialize(obj)
+    return losses.serialize(obj)
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, module_objects=None):
+    """Rebuild a layer, model, optimizer, loss or metric from its Keras dict."""
+    from .. import losses, metrics, optimizers
+
+    objects = scoped_objects({**(module_objects or {}), **(custom_objects or {})})
+    if not isinstance(config, dict):
+        return config
+    module = str(config.get("module") or "")
+    with safe_mode_scope(safe_mode):
+        if module.startswith("keras.optimizers") or "optimizers" in module:
+            return optimizers.deserialize(config, objects)
+        if module.startswith("keras.losses"):
+            return losses.deserialize(config, objects)
+        if module.startswith("keras.metrics"):
+            return metrics.deserialize(config, objects)
+        return deserialize_layer(config, objects)

@@ -331,7 +331,12 @@ class Trainer:
     @torch.no_grad()
     def _update_metrics(self, loss, x, y, y_pred, sample_weight):
         batch = x.shape[0] if isinstance(x, torch.Tensor) else x[0].shape[0]
-        self._loss_tracker.update_state(loss.detach(), sample_weight=batch)
+        tracker = self._loss_tracker
+        # Keras weights the running loss by batch size; two in-place ops, no conversions.
+        if tracker.total.device != loss.device:
+            tracker.to(loss.device)
+        tracker.total.add_(loss.detach(), alpha=batch)
+        tracker.count.add_(batch)
         cm = self._compile_metrics
         if not cm.built:
             cm.build(self._data_output_names(), y, y_pred)
@@ -527,6 +532,8 @@ class Trainer:
         self.train()
         opt_ready = False
         cbs.on_train_begin()
+        # A callback (BackupAndRestore) may resume an interrupted run at a later epoch.
+        initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         epoch_logs = {}
         array_epochs = None
         try:

@@ -1,0 +1,270 @@
+"""The ``.keras`` archive: ``metadata.json``, ``config.json`` and ``model.weights.h5``.
+
+The archive is a plain, uncompressed ZIP file, member for member what Keras 3
+writes, so each library reads the other's files. Loading reads only the
+three known members by name (nothing is extracted), refuses archives whose
+member names try to escape (``..``, absolute paths), bounds every size
+before reading, and turns any defect into a ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+
+from . import h5_io, limits, serialization
+from .file_utils import atomic_path
+
+CONFIG_NAME = "config.json"
+METADATA_NAME = "metadata.json"
+WEIGHTS_NAME = "model.weights.h5"
+KERAS_VERSION = "3.15.1"  # the Keras file-format version we write and test against
+MAX_JSON_BYTES = 64 << 20
+MAX_EXPANSION = 1000  # largest believable uncompressed/compressed ratio
+_COPY_CHUNK = 1 << 20
+
+
+class ArchiveError(ValueError):
+    """A ``.keras`` file that is not a valid model archive."""
+
+
+# ----------------------------------------------------------------- saving
+def model_config_json(model) -> str:
+    """The ``config.json`` text: the model's object dict plus ``compile_config``."""
+    config = serialization.serialize_layer(model)
+    compiled = serialization.compile_config(model)
+    if compiled is not None:
+        config["compile_config"] = compiled
+    return json.dumps(config, default=_json_default)
+
+
+def _json_default(value):
+    import numpy as np
+    import torch
+
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(
+        f"Cannot serialize {value!r} (type {type(value).__name__}) to JSON; return JSON-safe "
+        "values from `get_config()`."
+    )
+
+
+def metadata_json() -> str:
+    date = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
+    return json.dumps({"keras_version": KERAS_VERSION, "date_saved": date})
+
+
+def save_archive(model, filepath: str, overwrite: bool = True) -> None:
+    """Write ``model`` to a ``.keras`` zip file, atomically."""
+    config = model_config_json(model)  # before touching the disk: fails on bad configs
+    with atomic_path(filepath, overwrite) as tmp_zip:
+        directory = os.path.dirname(tmp_zip)
+        fd, tmp_h5 = tempfile.mkstemp(suffix=".h5.tmp", dir=directory)
+        os.close(fd)
+        try:
+            with h5_io.open_h5(tmp_h5, "w") as f:
+                h5_io.write_weights(f, model)
+            with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_STORED) as zf:
+                zf.writestr(METADATA_NAME, metadata_json())
+                zf.writestr(CONFIG_NAME, config)
+                zf.write(tmp_h5, WEIGHTS_NAME)
+        finally:
+            os.remove(tmp_h5)
+
+
+def save_directory(model, dirpath: str, overwrite: bool = True) -> None:
+    """The ``zipped=False`` form: the same three files in a directory."""
+    if os.path.exists(dirpath) and not overwrite:
+        raise FileExistsError(f"{dirpath} exists and `overwrite=False`.")
+    os.makedirs(dirpath, exist_ok=True)
+    config = model_config_json(model)
+    for name, text in ((METADATA_NAME, metadata_json()), (CONFIG_NAME, config)):
+        with atomic_path(os.path.join(dirpath, name)) as tmp, open(tmp, "w") as f:
+            f.write(text)
+    with atomic_path(os.path.join(dirpath, WEIGHTS_NAME)) as tmp, h5_io.open_h5(tmp, "w") as f:
+        h5_io.write_weights(f, model)
+
+
+# ----------------------------------------------------------------- loading
+def _open_zip(filepath: str) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(filepath, "r")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
+        raise ArchiveError(f"{filepath} is not a valid .keras (zip) file: {e}") from e
+    try:
+        _check_members(zf, filepath)
+    except BaseException:
+        zf.close()
+        raise
+    return zf
+
+
+def _check_members(zf: zipfile.ZipFile, filepath: str) -> None:
+    names = set()
+    for info in zf.infolist():
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise ArchiveError(
+                f"{filepath} contains a member with an unsafe path, refused. Received: {name!r}"
+            )
+        if name in names:
+            raise ArchiveError(f"{filepath} contains the member {name!r} twice.")
+        names.add(name)
+    for required in (CONFIG_NAME, WEIGHTS_NAME):
+        if required not in names:
+            if required == WEIGHTS_NAME and "model.weights.npz" in names:
+                raise ArchiveError(
+                    f"{filepath} stores its weights as model.weights.npz, which ketorch does "
+                    "not read; save it again with the default h5 weights format."
+                )
+            raise ArchiveError(
+                f"{filepath} is not a complete .keras file: the member {required!r} is missing. "
+                f"Members: {sorted(names)[:20]}"
+            )
+
+
+def _member_info(zf, name, limit=None):
+    info = zf.getinfo(name)
+    if limit is not None and info.file_size > limit:
+        raise ArchiveError(f"The member {name!r} declares {info.file_size} bytes (limit {limit}).")
+    if (
+        info.compress_type != zipfile.ZIP_STORED
+        and info.file_size > (1 << 20)
+        and info.file_size > MAX_EXPANSION * max(info.compress_size, 1)
+    ):
+        raise ArchiveError(
+            f"The member {name!r} expands {info.file_size // max(info.compress_size, 1)}-fold; "
+            "refusing a probable zip bomb."
+        )
+    return info
+
+
+def _read_member(zf, name, limit) -> bytes:
+    _member_info(zf, name, limit)
+    try:
+        return zf.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        raise ArchiveError(f"Cannot read {name!r} from the archive: {e}") from e
+
+
+def read_config(zf) -> dict:
+    raw = _read_member(zf, CONFIG_NAME, MAX_JSON_BYTES)
+    return parse_config(raw, CONFIG_NAME)
+
+
+def parse_config(raw, what) -> dict:
+    try:
+        config = json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise ArchiveError(f"{what} is not valid JSON: {e}") from e
+    if not isinstance(config, dict):
+        raise ArchiveError(f"{what} must hold a JSON object. Received: {type(config).__name__}")
+    limits.check_config(config)
+    return config
+
+
+def _spool_weights(zf) -> tuple:
+    """Copy the weights member into an anonymous temporary file (bounded by its size)."""
+    info = _member_info(zf, WEIGHTS_NAME)
+    out = tempfile.TemporaryFile()
+    try:
+        with zf.open(WEIGHTS_NAME) as src:
+            shutil.copyfileobj(src, out, _COPY_CHUNK)
+        out.seek(0)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        out.close()
+        raise ArchiveError(f"Cannot read {WEIGHTS_NAME!r} from the archive: {e}") from e
+    return out, info.file_size
+
+
+def load_archive(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild the model stored in a ``.keras`` file or directory."""
+    if os.path.isdir(filepath):
+        return _load_directory(filepath, custom_objects, compile, safe_mode)
+    with _open_zip(filepath) as zf:
+        config = read_config(zf)
+        spooled, size = _spool_weights(zf)
+    with spooled, h5_io.open_h5(spooled) as h5:
+        return build_model(config, h5, size, custom_objects, compile, safe_mode)
+
+
+def _load_directory(dirpath, custom_objects, compile, safe_mode):
+    config_path = os.path.join(dirpath, CONFIG_NAME)
+    weights_path = os.path.join(dirpath, WEIGHTS_NAME)
+    if not (os.path.isfile(config_path) and os.path.isfile(weights_path)):
+        raise ArchiveError(
+            f"{dirpath} is a directory without {CONFIG_NAME} and {WEIGHTS_NAME}; it is not a "
+            "Keras model directory (TensorFlow SavedModel directories cannot be loaded)."
+        )
+    if os.path.getsize(config_path) > MAX_JSON_BYTES:
+        raise ArchiveError(f"{config_path} is larger than {MAX_JSON_BYTES} bytes.")
+    with open(config_path, "rb") as f:
+        config = parse_config(f.read(), CONFIG_NAME)
+    with h5_io.open_h5(weights_path) as h5:
+        return build_model(
+            config, h5, os.path.getsize(weights_path), custom_objects, compile, safe_mode
+        )
+
+
+def build_model(config, h5, weights_bytes, custom_objects, compile, safe_mode):
+    """Deserialize ``config``, compile it if asked, then load the weights from ``h5``."""
+    config = dict(config)
+    compile_config = config.pop("compile_config", None)
+    budget = 4 * int(weights_bytes) + (64 << 20)
+    with serialization.safe_mode_scope(safe_mode), limits.weight_budget(budget):
+        model = guarded_call(serialization.deserialize_layer, config, custom_objects)
+    if compile and compile_config:
+        serialization.compile_from_config(model, compile_config, custom_objects)
+    guarded_call(h5_io.load_weights, h5, model)
+    return model
+
+
+# Exceptions a malformed config can provoke inside layer constructors; reported as ValueError.
+_CONFIG_ERRORS = (
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+    OverflowError,
+    ZeroDivisionError,
+    RuntimeError,
+    NotImplementedError,
+    AssertionError,
+)
+
+
+def guarded_call(fn, *args):
+    try:
+        return fn(*args)
+    except ValueError:
+        raise
+    except _CONFIG_ERRORS as e:
+        raise ValueError(
+            f"The saved model could not be rebuilt: {type(e).__name__}: {e}. The file may be "
+            "damaged, or written for classes that differ from the ones available here."
+        ) from e
+
+
+def load_weights_from_archive(model, filepath, skip_mismatch=False) -> None:
+    """``model.load_weights("m.keras")``: the weights member of an archive."""
+    if os.path.isdir(filepath):
+        with h5_io.open_h5(os.path.join(filepath, WEIGHTS_NAME)) as h5:
+            h5_io.load_weights(h5, model, skip_mismatch)
+        return
+    with _open_zip(filepath) as zf:
+        spooled, _ = _spool_weights(zf)
+    with spooled, h5_io.open_h5(spooled) as h5:
+        h5_io.load_weights(h5, model, skip_mismatch)
