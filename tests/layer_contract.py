@@ -58,7 +58,11 @@ def run_layer_contract(
     assert layer.built
     real_shapes = [tuple(t.shape) for t in _flat(y)]
     if expected_output_shape is not None:
-        expected = expected_output_shape if isinstance(expected_output_shape, list) else [expected_output_shape]
+        expected = (
+            expected_output_shape
+            if isinstance(expected_output_shape, list)
+            else [expected_output_shape]
+        )
         assert real_shapes == [tuple(e) for e in expected], (real_shapes, expected)
     # compute_output_shape (via a symbolic call) agrees with the real output.
     symbolic = layer_cls(**init_kwargs)

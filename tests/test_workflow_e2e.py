@@ -52,11 +52,15 @@ def test_tutorial_mlp_and_text_workflow(tmp_path, capsys):
             idx = rng.integers(0, 400, 32)
             yield data[idx], labels[idx]
 
-    text = Sequential([Embedding(50, 8, input_length=12), Flatten(), Dropout(0.2), Dense(1, activation="sigmoid")])
+    text = Sequential(
+        [Embedding(50, 8, input_length=12), Flatten(), Dropout(0.2), Dense(1, activation="sigmoid")]
+    )
     text.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        h2 = text.fit_generator(gen(), steps_per_epoch=10, epochs=3, validation_data=(data, labels), verbose=0)
+        h2 = text.fit_generator(
+            gen(), steps_per_epoch=10, epochs=3, validation_data=(data, labels), verbose=0
+        )
     assert set(h2.history) == {"accuracy", "loss", "val_accuracy", "val_loss"}
     h2.plot(to_file=tmp_path / "text.png")
     assert (tmp_path / "text.png").exists()
@@ -87,7 +91,12 @@ def test_progress_bar_verbose_modes(capsys):
     out = capsys.readouterr().out
     assert "Epoch 1/1" not in out  # Keras prints the epoch line only when epochs > 1
     lines = [line for line in out.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("2/2 ") and "- loss:" in lines[0] and "- mae:" in lines[0]
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("2/2 ")
+        and "- loss:" in lines[0]
+        and "- mae:" in lines[0]
+    )
     m.fit(x, y, epochs=2, verbose=2)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Epoch 1/2"

@@ -83,7 +83,9 @@ class RMSprop(Optimizer):
             torch._foreach_add_(momentums, increments)
             torch._foreach_sub_(params, momentums)
         elif isinstance(lr, torch.Tensor):
-            torch._foreach_sub_(params, torch._foreach_div(torch._foreach_mul(grads, lr), denominators))
+            torch._foreach_sub_(
+                params, torch._foreach_div(torch._foreach_mul(grads, lr), denominators)
+            )
         else:
             # p -= lr * g / sqrt(v + eps) as one fused op per tensor.
             torch._foreach_addcdiv_(params, grads, denominators, value=-float(lr))

@@ -28,7 +28,9 @@ class PyDataset:
         3
     """
 
-    def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10):
+    def __init__(
+        self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10
+    ):
         self.workers = workers
         self.use_multiprocessing = use_multiprocessing
         self.max_queue_size = max_queue_size
