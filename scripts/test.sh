@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export KERAS_BACKEND=torch
 .venv/bin/ruff check ketorch tests examples bench
+.venv/bin/ruff format --check ketorch tests examples bench
 .venv/bin/python -m pytest tests "$@"
