@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# graphviz's `dot` draws plot_model() images; optional (those tests skip without it).
+command -v dot >/dev/null || { (apt-get update -qq && apt-get install -y -qq graphviz) >/dev/null 2>&1; } \
+  || echo "graphviz not installed: plot_model tests will skip"
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

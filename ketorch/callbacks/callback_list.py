@@ -21,7 +21,7 @@ class CallbackList(Callback):
 
     Args:
         callbacks: The user's callbacks.
-        add_history: Add a :class:`History` (first) if none is present.
+        add_history: Add a :class:`History` (after the user's callbacks) if none is present.
         add_progbar: Add a :class:`ProgbarLogger` (last) if none is present.
         model: The model to attach.
         **params: ``verbose``, ``epochs``, ``steps``.
@@ -41,7 +41,7 @@ class CallbackList(Callback):
         self.history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
         if add_history and self.history is None:
             self.history = History()
-            self.callbacks.insert(0, self.history)
+            self.callbacks.append(self.history)  # after the user's, as Keras (sees their log keys)
         self.progbar = next((cb for cb in self.callbacks if isinstance(cb, ProgbarLogger)), None)
         if add_progbar and self.progbar is None:
             self.progbar = ProgbarLogger()

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from ketorch.optimizers import schedules  # noqa: E402
 from ketorch.optimizers.adadelta import Adadelta
 from ketorch.optimizers.adagrad import Adagrad
 from ketorch.optimizers.adam import Adam
@@ -17,6 +18,7 @@ from ketorch.optimizers.rmsprop import RMSprop
 from ketorch.optimizers.sgd import SGD
 
 __all__ = [
+    "schedules",
     "Adadelta",
     "Adagrad",
     "Adam",

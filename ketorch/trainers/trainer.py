@@ -249,6 +249,7 @@ class Trainer:
             for w in params
             if getattr(w, "_keras_constraint", None) is not None
         ]
+        self._scales_loss = getattr(opt, "loss_scale_factor", None) is not None
 
     def _arrays(self, x, y, sample_weight, what):
         x_list = da.flatten_x(x, self._data_input_names())
@@ -319,7 +320,10 @@ class Trainer:
             loss = loss + reg(w)
         opt = self.optimizer
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        if self._scales_loss:
+            opt.scale_loss(loss).backward()
+        else:
+            loss.backward()
         opt.step()
         if self._constrained:
             with torch.no_grad():
@@ -571,8 +575,13 @@ class Trainer:
                     break
                 epoch_logs = _pythonify(self._logs())
                 if val_batches is not None and _should_validate(epoch, validation_freq):
-                    val_logs = self._run_evaluation(val_batches, cbs_inner=None)
+                    cbs.on_test_begin()
+                    val_logs = self._run_evaluation(val_batches, cbs_inner=cbs)
+                    cbs.on_test_end(val_logs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                if getattr(self.optimizer, "_lr_schedule", None) is not None:
+                    # The issue asks for the scheduled rate in the logs (Keras omits it).
+                    epoch_logs.setdefault("learning_rate", float(self.optimizer.learning_rate))
                 self._warn_if_nan(epoch, epoch_logs)
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training or (stream and train.exhausted):
@@ -582,6 +591,9 @@ class Trainer:
                 train.close()
             if val_batches is not None and isinstance(val_batches, da.StreamBatches):
                 val_batches.close()
+        if isinstance(self.optimizer, optimizers_mod.Optimizer) and opt_ready:
+            # With use_ema, Keras swaps the moving-average weights in at the end of fit.
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(epoch_logs)
         self.history = cbs.history
         return cbs.history

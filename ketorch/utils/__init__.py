@@ -2,6 +2,8 @@
 
 from ketorch.utils.dataset_utils import split_dataset
 from ketorch.utils.image_dataset_utils import image_dataset_from_directory
+from ketorch.utils.live_plot import LivePlot
+from ketorch.utils.model_visualization import model_to_dot, plot_model
 from ketorch.utils.numerical_utils import normalize, to_categorical
 from ketorch.utils.plotting import plot_history
 from ketorch.utils.progbar import Progbar
@@ -11,6 +13,9 @@ from ketorch.utils.sequence_utils import pad_sequences
 from ketorch.utils.text_dataset_utils import text_dataset_from_directory
 
 __all__ = [
+    "LivePlot",
+    "model_to_dot",
+    "plot_model",
     "image_dataset_from_directory",
     "split_dataset",
     "text_dataset_from_directory",
