@@ -30,7 +30,73 @@ def _is_array_like(x):
     return isinstance(x, (np.ndarray, torch.Tensor)) or _is_pandas(x)
 
 
+_LAZY_SLICE_BYTES = 64 << 20  # slices bigger than this stay lazy (memmaps)
+
+
+class LazyArray:
+    """A numpy array (typically an ``np.memmap``) read a batch at a time.
+
+    Indexing with a batch of indices or a small slice returns a tensor; a large
+    slice (e.g. the validation split) stays lazy. Nothing is loaded up front, so
+    arrays larger than memory train without being read whole.
+    """
+
+    def __init__(self, array, dtype=None):
+        self.array = array
+        self.shape = tuple(array.shape)
+        self.ndim = array.ndim
+        self.dtype = dtype or backend.torch_dtype(
+            "float32" if array.dtype.kind == "f" else str(array.dtype)
+        )
+        self.device = torch.device("cpu")
+
+    def numel(self):
+        return int(np.prod(self.shape))
+
+    def element_size(self):
+        return torch.empty((), dtype=self.dtype).element_size()
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def to(self, dtype_or_device=None, **kwargs):
+        if isinstance(dtype_or_device, torch.dtype):
+            return LazyArray(self.array, dtype_or_device)
+        return self  # stays on the host; batches move to the device one at a time
+
+    def float(self):
+        return self.to(torch.float32)
+
+    def long(self):
+        return self.to(torch.int64)
+
+    def _tensor(self, a):
+        a = np.asarray(a)
+        if not a.flags.writeable or not a.flags.c_contiguous:
+            a = np.array(a, copy=True, order="C")  # one batch: cheap, and torch wants it writable
+        return torch.from_numpy(a).to(self.dtype)
+
+    def __getitem__(self, key):
+        if isinstance(key, torch.Tensor):
+            return self._tensor(self.array[key.cpu().numpy()])
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.shape[0])
+            rows = max(0, (stop - start + (step - (1 if step > 0 else -1))) // step)
+            row_bytes = self.element_size() * int(np.prod(self.shape[1:]))
+            if rows * row_bytes > _LAZY_SLICE_BYTES:
+                return LazyArray(self.array[key], self.dtype)
+        return self._tensor(self.array[key])
+
+    def min(self):
+        return torch.as_tensor(np.min(self.array))
+
+    def max(self):
+        return torch.as_tensor(np.max(self.array))
+
+
 def _to_tensor(x, what, dtype=None):
+    if isinstance(x, np.memmap) and x.ndim >= 1:
+        return LazyArray(x, dtype)
     try:
         if _is_pandas(x):
             x = x.to_numpy()
@@ -246,6 +312,10 @@ class ArrayBatches:
 
     def _move_to_device(self):
         self.per_batch_transfer = False
+        self.lazy = any(isinstance(t, LazyArray) for t in self._all())
+        if self.lazy:
+            self.per_batch_transfer = self.device.type != "cpu"
+            return
         if self.device.type == "cpu":
             return
         total = sum(t.numel() * t.element_size() for t in self._all())
@@ -276,7 +346,7 @@ class ArrayBatches:
                         for i in order.tolist()
                     ]
                 ).to(x[0].device)
-            if total <= _BIG_ARRAY_BYTES:
+            if total <= _BIG_ARRAY_BYTES and not self.lazy:
                 x = [t[perm] for t in x]
                 y = [t[perm] if t is not None else None for t in y] if y else y
                 sw = sw[perm] if sw is not None else None
