@@ -36,7 +36,22 @@ EOF
   done
 }
 
-if check >/dev/null 2>&1; then
+quick_check() {
+  # Installed versions only (no imports): enough to skip the install on a rerun.
+  "$BPY" - "$TORCH_VERSION" <<'EOF'
+import importlib.metadata as md
+import importlib.util
+import sys
+for name in ("jax", "jaxlib", "keras", "numpy", "h5py", "psutil"):
+    md.version(name)
+if importlib.util.find_spec("tensorflow") is None:
+    sys.exit("no tensorflow")
+if not md.version("torch").startswith(sys.argv[1]) or importlib.util.find_spec("ketorch") is None:
+    sys.exit("torch or ketorch missing")
+EOF
+}
+
+if quick_check >/dev/null 2>&1; then
   echo "bench/.venv ready (torch $TORCH_VERSION, keras on jax/tensorflow/torch, ketorch)"
   exit 0
 fi

@@ -10,6 +10,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -44,12 +45,21 @@ def _parse(argv):
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     p.add_argument("--size", default="full")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: each's own)")
     return p.parse_args(argv)
 
 
-def _set_env(impl: str, device: str) -> None:
+def _set_env(impl: str, device: str, threads: int | None) -> None:
     """Environment that must be in place before the framework is imported."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if threads:
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(threads)
+        os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
+        os.environ["TF_NUM_INTEROP_THREADS"] = str(threads)
+        if threads == 1:
+            flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+            os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + flags).strip()
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -59,9 +69,14 @@ def _set_env(impl: str, device: str) -> None:
 
 
 def _rss_mb() -> float:
-    import psutil
+    """Current resident set size (psutil when installed, else /proc)."""
+    try:
+        import psutil
 
-    return psutil.Process().memory_info().rss / 2**20
+        return psutil.Process().memory_info().rss / 2**20
+    except ImportError:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _peak_rss_mb() -> float:
@@ -87,7 +102,9 @@ class _Layers:
             except (ImportError, AttributeError):
                 value = None
             if value is not None:
-                self._notes.append(f"ketorch.layers lacks {name}; used {module_name}.{name}")
+                note = f"ketorch.layers lacks {name}; used {module_name}.{name}"
+                if note not in self._notes:
+                    self._notes.append(note)
                 return value
         raise Skip(f"ketorch.layers has no {name}")
 
@@ -97,8 +114,7 @@ class _Layers:
 
 def _run_keras(args, plan, result):
     import numpy as np
-
-    from workloads import LAYERS_NEEDED, build_keras_model, make_data
+    from workloads import LAYERS_NEEDED, build_keras_model, dims_for, make_data
 
     t0 = time.perf_counter()
     if args.impl == "ketorch":
@@ -121,11 +137,12 @@ def _run_keras(args, plan, result):
         getattr(layers, name)  # raises Skip early with a clear note
 
     keras.utils.set_random_seed(args.seed)
-    x, y = make_data(args.workload, plan.train, args.seed)
-    xp, _ = make_data(args.workload, plan.predict, args.seed + 1)
+    dims = dims_for(args.size)
+    x, y = make_data(args.workload, plan.train, args.seed, dims)
+    xp, _ = make_data(args.workload, plan.predict, args.seed + 1, dims)
     x = x[0] if len(x) == 1 else x
     xp = xp[0] if len(xp) == 1 else xp
-    model = build_keras_model(keras, layers, args.workload)
+    model = build_keras_model(keras, layers, args.workload, dims)
     result["params"] = int(model.count_params())
 
     def head(a, n):
@@ -175,8 +192,7 @@ def _run_torch(args, plan, result):
     import numpy as np
     import torch
     from torch import nn
-
-    from workloads import BATCH_SIZE, build_torch_model, make_data
+    from workloads import BATCH_SIZE, build_torch_model, dims_for, make_data
 
     result["import_s"] = time.perf_counter() - t0
     result["versions"] = _versions("torch", None)
@@ -186,9 +202,10 @@ def _run_torch(args, plan, result):
     device = torch.device(args.device)
 
     torch.manual_seed(args.seed)
-    x, y = make_data(args.workload, plan.train, args.seed)
-    xp, _ = make_data(args.workload, plan.predict, args.seed + 1)
-    net, kind = build_torch_model(args.workload)
+    dims = dims_for(args.size)
+    x, y = make_data(args.workload, plan.train, args.seed, dims)
+    xp, _ = make_data(args.workload, plan.predict, args.seed + 1, dims)
+    net, kind = build_torch_model(args.workload, dims)
     net = net.to(device)
     result["params"] = sum(p.numel() for p in net.parameters())
     opt = torch.optim.RMSprop(net.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
@@ -311,7 +328,7 @@ def _threads(impl: str) -> dict:
 
         out["tf_intra_op"] = tf.config.threading.get_intra_op_parallelism_threads()
         out["tf_inter_op"] = tf.config.threading.get_inter_op_parallelism_threads()
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS"):
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "XLA_FLAGS"):
         if os.environ.get(var):
             out[var] = os.environ[var]
     return out
@@ -341,9 +358,13 @@ def _cuda_peak_mb(args) -> float | None:
 
 def main(argv=None) -> int:
     args = _parse(argv)
-    _set_env(args.impl, args.device)
+    _set_env(args.impl, args.device, args.threads)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from workloads import WORKLOADS, plan_for
+    from workloads import WORKLOADS, dims_for, plan_for
 
     if args.workload not in WORKLOADS:
         raise SystemExit(f"--workload must be one of {WORKLOADS}. Received: {args.workload}")
@@ -357,8 +378,10 @@ def main(argv=None) -> int:
         "train_samples": plan.train,
         "predict_samples": plan.predict,
         "warmup_samples": plan.warmup,
+        "dims": dataclasses.asdict(dims_for(args.size)),
         "status": "ok",
         "notes": [],
+        "loadavg_1m": os.getloadavg()[0],
     }
     try:
         if args.impl == "torch":

@@ -17,9 +17,27 @@ BATCH_SIZE = 32
 
 # Shapes shared by the Keras and torch versions of each model.
 MLP_FEATURES, MLP_CLASSES = 784, 10
-LSTM_VOCAB, LSTM_LEN = 20000, 200
-CNN_SHAPE, CNN_CLASSES = (250, 250, 3), 10
-TF_VOCAB, TF_LEN, TF_EMBED, TF_HEADS, TF_KEY_DIM, TF_FF = 20000, 200, 128, 4, 32, 128
+LSTM_VOCAB, CNN_CLASSES = 20000, 10
+TF_VOCAB, TF_EMBED, TF_HEADS, TF_KEY_DIM, TF_FF = 20000, 128, 4, 32, 128
+
+
+@dataclass(frozen=True)
+class Dims:
+    """Input sizes that depend on the run size.
+
+    Attributes:
+        seq_len: tokens per sequence (LSTM and transformer).
+        image: height and width of the CNN's RGB images.
+    """
+
+    seq_len: int = 200
+    image: int = 250
+
+
+def dims_for(size: str) -> Dims:
+    """The input sizes at ``size``: the tutorial's, except ``tiny`` which shrinks them so the
+    smoke test takes seconds (it checks that everything runs; its numbers mean nothing)."""
+    return Dims(seq_len=16, image=64) if size == "tiny" else Dims()
 
 
 @dataclass(frozen=True)
@@ -40,23 +58,27 @@ class Plan:
 # The default ("full") plan is sized so that the whole CPU run (4 workloads x 5 impls, each in its
 # own process, imports and warm-up included) takes about 10 minutes on a 2-core machine.
 PLANS: dict[str, dict[str, Plan]] = {
+    # One or two batches each: checks that everything runs (the smoke test), measures nothing.
     "tiny": {
-        "mlp": Plan(train=1024, predict=1024, warmup=64),
-        "lstm": Plan(train=64, predict=64, warmup=32),
+        "mlp": Plan(train=256, predict=256, warmup=32),
+        "lstm": Plan(train=32, predict=32, warmup=32),
         "cnn": Plan(train=32, predict=32, warmup=32),
-        "transformer": Plan(train=64, predict=64, warmup=32),
+        "transformer": Plan(train=32, predict=32, warmup=32),
     },
+    # About a third of the default's time.
     "small": {
         "mlp": Plan(train=9984, predict=9984, warmup=320),
-        "lstm": Plan(train=640, predict=1280, warmup=64),
-        "cnn": Plan(train=128, predict=128, warmup=32),
-        "transformer": Plan(train=320, predict=640, warmup=64),
+        "lstm": Plan(train=320, predict=640, warmup=64),
+        "cnn": Plan(train=64, predict=64, warmup=32),
+        "transformer": Plan(train=192, predict=320, warmup=32),
     },
+    # The default: the tutorial's 60,000 MNIST-sized samples for the MLP; the slower models get
+    # fewer so that each process measures for roughly 5-60 s on 2 cores.
     "full": {
         "mlp": Plan(train=60000, predict=60000, warmup=640),
-        "lstm": Plan(train=2560, predict=5120, warmup=128),
-        "cnn": Plan(train=384, predict=384, warmup=64),
-        "transformer": Plan(train=1280, predict=2560, warmup=64),
+        "lstm": Plan(train=1280, predict=2560, warmup=128),
+        "cnn": Plan(train=192, predict=192, warmup=64),
+        "transformer": Plan(train=640, predict=960, warmup=64),
     },
 }
 
@@ -66,13 +88,16 @@ def plan_for(workload: str, size: str) -> Plan:
     return PLANS[size][workload]
 
 
-def make_data(workload: str, n: int, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+def make_data(
+    workload: str, n: int, seed: int = 0, dims: Dims = Dims()
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Random inputs and targets for ``workload``, the same for every impl.
 
     Args:
         workload: one of ``WORKLOADS``.
         n: number of samples.
         seed: numpy seed.
+        dims: input sizes.
 
     Returns:
         ``(inputs, targets)``: ``inputs`` is a list of arrays (one per model input; the
@@ -84,14 +109,14 @@ def make_data(workload: str, n: int, seed: int = 0) -> tuple[list[np.ndarray], n
         x = rng.random((n, MLP_FEATURES), dtype=np.float32)
         return [x], _one_hot(rng.integers(0, MLP_CLASSES, n), MLP_CLASSES)
     if workload == "lstm":
-        x = rng.integers(1, LSTM_VOCAB, (n, LSTM_LEN)).astype(np.int32)
+        x = rng.integers(1, LSTM_VOCAB, (n, dims.seq_len)).astype(np.int32)
         return [x], rng.integers(0, 2, (n, 1)).astype(np.float32)
     if workload == "cnn":
-        x = rng.random((n, *CNN_SHAPE), dtype=np.float32)
+        x = rng.random((n, dims.image, dims.image, 3), dtype=np.float32)
         return [x], _one_hot(rng.integers(0, CNN_CLASSES, n), CNN_CLASSES)
     if workload == "transformer":
-        tokens = rng.integers(1, TF_VOCAB, (n, TF_LEN)).astype(np.int32)
-        positions = np.broadcast_to(np.arange(TF_LEN, dtype=np.int32), (n, TF_LEN)).copy()
+        tokens = rng.integers(1, TF_VOCAB, (n, dims.seq_len)).astype(np.int32)
+        positions = np.broadcast_to(np.arange(dims.seq_len, dtype=np.int32), tokens.shape).copy()
         return [tokens, positions], rng.integers(0, 2, (n, 1)).astype(np.float32)
     raise ValueError(f"workload must be one of {WORKLOADS}. Received: workload={workload!r}")
 
@@ -105,13 +130,14 @@ def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
 # ------------------------------------------------------------------------- Keras-API models ---
 
 
-def build_keras_model(keras, layers, workload: str):
+def build_keras_model(keras, layers, workload: str, dims: Dims = Dims()):
     """Build and compile ``workload`` with the Keras API of ``keras``.
 
     Args:
         keras: ``ketorch`` or ``keras`` (with its backend already chosen).
         layers: the layers namespace to use (normally ``keras.layers``).
         workload: one of ``WORKLOADS``.
+        dims: input sizes.
 
     Returns:
         A compiled model.
@@ -127,7 +153,7 @@ def build_keras_model(keras, layers, workload: str):
     if workload == "lstm":
         model = keras.Sequential(
             [
-                keras.Input(shape=(LSTM_LEN,), dtype="int32"),
+                keras.Input(shape=(dims.seq_len,), dtype="int32"),
                 layers.Embedding(LSTM_VOCAB, 128),
                 layers.LSTM(64),
                 layers.Dropout(0.5),
@@ -139,7 +165,7 @@ def build_keras_model(keras, layers, workload: str):
     if workload == "cnn":
         model = keras.Sequential(
             [
-                keras.Input(shape=CNN_SHAPE),
+                keras.Input(shape=(dims.image, dims.image, 3)),
                 layers.Conv2D(32, 5, strides=2, activation="relu"),
                 layers.Conv2D(32, 3, activation="relu"),
                 layers.MaxPooling2D(3),
@@ -151,10 +177,13 @@ def build_keras_model(keras, layers, workload: str):
         return model
     if workload == "transformer":
         # Positions come in as a second input, so the model needs layers only (no backend ops).
-        tokens = keras.Input(shape=(TF_LEN,), dtype="int32", name="tokens")
-        positions = keras.Input(shape=(TF_LEN,), dtype="int32", name="positions")
+        tokens = keras.Input(shape=(dims.seq_len,), dtype="int32", name="tokens")
+        positions = keras.Input(shape=(dims.seq_len,), dtype="int32", name="positions")
         x = layers.Add()(
-            [layers.Embedding(TF_VOCAB, TF_EMBED)(tokens), layers.Embedding(TF_LEN, TF_EMBED)(positions)]
+            [
+                layers.Embedding(TF_VOCAB, TF_EMBED)(tokens),
+                layers.Embedding(dims.seq_len, TF_EMBED)(positions),
+            ]
         )
         attn = layers.MultiHeadAttention(num_heads=TF_HEADS, key_dim=TF_KEY_DIM)(x, x)
         attn = layers.Dropout(0.1)(attn)
@@ -191,8 +220,8 @@ LAYERS_NEEDED = {
 # ------------------------------------------------------------------------ hand-written torch ---
 
 
-def build_torch_model(workload: str):
-    """The idiomatic PyTorch module for ``workload``.
+def build_torch_model(workload: str, dims: Dims = Dims()):
+    """The idiomatic PyTorch module for ``workload`` with input sizes ``dims``.
 
     The modules return logits (softmax/sigmoid are folded into the loss, as PyTorch code
     usually does); images are NCHW in channels_last memory (a view of the NHWC data, no copy).
@@ -228,7 +257,7 @@ def build_torch_model(workload: str):
 
         return LSTMClassifier(), "binary"
     if workload == "cnn":
-        side = ((CNN_SHAPE[0] - 5) // 2 + 1 - 2) // 3
+        side = ((dims.image - 5) // 2 + 1 - 2) // 3
         net = nn.Sequential(
             nn.Conv2d(3, 32, 5, stride=2),
             nn.ReLU(),
@@ -245,7 +274,7 @@ def build_torch_model(workload: str):
             def __init__(self):
                 super().__init__()
                 self.tok = nn.Embedding(TF_VOCAB, TF_EMBED)
-                self.pos = nn.Embedding(TF_LEN, TF_EMBED)
+                self.pos = nn.Embedding(dims.seq_len, TF_EMBED)
                 self.attn = nn.MultiheadAttention(TF_EMBED, TF_HEADS, batch_first=True)
                 self.drop1 = nn.Dropout(0.1)
                 self.norm1 = nn.LayerNorm(TF_EMBED, eps=1e-6)
