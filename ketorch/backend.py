@@ -146,7 +146,7 @@ def to_tensor(x, dtype=None, device=None) -> torch.Tensor:
         if a.dtype == object:
             raise TypeError(
                 "Expected numeric data (numbers or arrays of numbers), got an array of Python "
-                f"objects. Received: dtype=object, first element={a.flat[0]!r}"
+                f"objects. Received: dtype=object, first element={a.flat[0] if a.size else None!r}"
             )
         if not a.flags.writeable or not a.flags.c_contiguous:
             a = np.ascontiguousarray(a).copy() if not a.flags.writeable else np.ascontiguousarray(a)

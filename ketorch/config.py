@@ -41,3 +41,66 @@ def epsilon() -> float:
 def backend() -> str:
     """The engine name: always ``"torch"``."""
     return "torch"
+
+
+def enable_determinism(warn_only: bool = False) -> None:
+    """Make torch pick deterministic kernels, so seeded runs repeat bit for bit.
+
+    Together with :func:`ketorch.utils.set_random_seed` this makes two CPU
+    training runs with the same seed produce identical weights and History,
+    including shuffling, ``Dropout`` and ``PyDataset`` loader threads. On CUDA it
+    sets ``CUBLAS_WORKSPACE_CONFIG`` (read when cuBLAS first starts, so call this
+    before any GPU work), turns off cuDNN autotuning and asks for deterministic
+    cuDNN kernels. Some GPU ops have no deterministic kernel: they raise
+    ``RuntimeError`` when used, or only warn when ``warn_only=True``.
+
+    Args:
+        warn_only: Warn instead of raising when an op without a deterministic
+            implementation runs.
+
+    Raises:
+        TypeError: If `warn_only` is not a bool.
+
+    Example:
+
+    >>> import ketorch
+    >>> ketorch.utils.set_random_seed(42)
+    >>> ketorch.config.enable_determinism()
+    """
+    import os
+
+    import torch
+
+    if not isinstance(warn_only, bool):
+        raise TypeError(f"`warn_only` must be a bool. Received: warn_only={warn_only!r}")
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=warn_only)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
+__all__ += ["enable_determinism"]
+
+
+def dtype_policy():
+    """The global :class:`~ketorch.mixed_precision.DTypePolicy` (``keras.config.dtype_policy``)."""
+    from .mixed_precision import global_policy
+
+    return global_policy()
+
+
+def set_dtype_policy(policy) -> None:
+    """Set the global dtype policy, e.g. ``"mixed_bfloat16"`` (``keras.config.set_dtype_policy``).
+
+    Args:
+        policy: A policy name or a :class:`~ketorch.mixed_precision.DTypePolicy`.
+    """
+    from .mixed_precision import set_global_policy
+
+    set_global_policy(policy)
+
+
+# Device choice (see ketorch.backend.get_device): set_device(...) wins, then the environment
+# variable KETORCH_DEVICE ("cpu", "cuda", "cuda:1"), then CUDA when available, then the CPU.
+# Under DataParallel each process uses cuda:LOCAL_RANK unless an index was given.
+__all__ += ["dtype_policy", "set_dtype_policy"]

@@ -138,6 +138,8 @@ class BackupAndRestore(Callback):
             self._save(epoch + 1, 0, _get_rng_state())
 
     def _save(self, epoch: int, batch: int, rng_state) -> None:
+        if not _is_chief():  # under DataParallel every process restores, rank 0 writes
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._weights_path):
             with atomic_path(self._prev_weights_path) as tmp:
@@ -153,13 +155,19 @@ class BackupAndRestore(Callback):
         atomic_write_bytes(self._metadata_path, metadata.encode("utf8"))
 
     def on_train_end(self, logs=None):
-        if not self.delete_checkpoint:
+        if not self.delete_checkpoint or not _is_chief():
             return
         for path in (self._weights_path, self._prev_weights_path, self._metadata_path):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
         with contextlib.suppress(OSError):
             os.rmdir(self.backup_dir)  # only if nothing else lives there
+
+
+def _is_chief() -> bool:
+    from ..distribution import is_chief
+
+    return is_chief()
 
 
 # ----------------------------------------------------------------- RNG state

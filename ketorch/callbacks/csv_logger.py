@@ -38,6 +38,8 @@ class CSVLogger(Callback):
         >>> csv_logger = keras.callbacks.CSVLogger("training.log")
     """
 
+    _chief_only = True  # under DataParallel only rank 0 runs it (it writes files)
+
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False):
         super().__init__()
         self.sep = separator

@@ -41,6 +41,8 @@ class ModelCheckpoint(MonitorCallback):
             match ``save_weights_only``.
     """
 
+    _chief_only = True  # under DataParallel only rank 0 runs it (it writes files)
+
     def __init__(
         self,
         filepath,

@@ -32,6 +32,8 @@ class RemoteMonitor(Callback):
         >>> monitor = keras.callbacks.RemoteMonitor(root="http://localhost:9000")
     """
 
+    _chief_only = True  # under DataParallel only rank 0 runs it (it writes files)
+
     def __init__(
         self,
         root: str = "http://localhost:9000",

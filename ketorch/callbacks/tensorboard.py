@@ -57,6 +57,8 @@ class TensorBoard(Callback):
         >>> tensorboard = keras.callbacks.TensorBoard(log_dir="./logs", histogram_freq=1)
     """
 
+    _chief_only = True  # under DataParallel only rank 0 runs it (it writes files)
+
     def __init__(
         self,
         log_dir: str | os.PathLike = "logs",

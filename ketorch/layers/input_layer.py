@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 from .layer import Layer
@@ -47,7 +48,7 @@ class InputLayer(Layer):
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
         kwargs.pop("ragged", None)
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        super().__init__(name=name, dtype=dtype or "float32", **kwargs)  # not the policy
         if sparse:
             raise ValueError(
                 f"Sparse inputs are not supported by ketorch. Received: sparse={sparse}"
@@ -74,6 +75,15 @@ class InputLayer(Layer):
                     raise ValueError(
                         "Input `shape` must be a tuple of non-negative ints or None, such as "
                         f"(784,) or (None, 128). Received: shape={shape!r}"
+                    )
+                if batch_size is not None and (
+                    isinstance(batch_size, bool)
+                    or not isinstance(batch_size, numbers.Integral)
+                    or batch_size <= 0
+                ):
+                    raise ValueError(
+                        "Input `batch_size` must be None or a positive integer. "
+                        f"Received: batch_size={batch_size!r}"
                     )
                 batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)

@@ -28,7 +28,9 @@ from torch import nn
 
 from .. import backend, initializers, regularizers
 from ..backend import CALL_CONTEXT
-from .input_spec import check_input_spec, format_shape
+from ..mixed_precision import autocast as _autocast
+from ..mixed_precision import policy as _policy
+from .input_spec import InputSpec, check_input_spec, format_shape
 from .node import KerasTensor, Node, flatten, has_keras_tensor, map_structure
 
 _LEGACY_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
@@ -97,8 +99,7 @@ class Layer(nn.Module):
             raise TypeError(f"A layer name must be a string. Received: name={name!r}")
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype_policy = dtype
-        self._dtype = backend.standardize_dtype(dtype)
+        self._dtype = _policy.resolve_layer_dtype(dtype)  # None: the global policy
         self.autocast = autocast
         self.built = False
         self.supports_masking = False
@@ -129,6 +130,15 @@ class Layer(nn.Module):
     @property
     def variable_dtype(self) -> str:
         return self.dtype
+
+    @property
+    def dtype_policy(self):
+        """The layer's :class:`~ketorch.mixed_precision.DTypePolicy`."""
+        return _policy.get(self._dtype)
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        self._dtype = _policy.resolve_layer_dtype(value)
 
     @property
     def trainable(self) -> bool:
@@ -388,6 +398,17 @@ class Layer(nn.Module):
     def __call__(self, *args, **kwargs):
         first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
         if type(first) is not torch.Tensor and not isinstance(first, torch.Tensor):
+            if (
+                isinstance(first, (list, tuple))
+                and len(first) != 1
+                and isinstance(self.input_spec, InputSpec)
+            ):
+                raise ValueError(
+                    f"Layer '{self.name}' ({type(self).__name__}) expects 1 input tensor, but it "
+                    f"received a list of {len(first)}. Combine them first (e.g. with "
+                    "`keras.layers.Concatenate()`). Received: inputs=list of "
+                    f"{len(first)} tensors"
+                )
             if has_keras_tensor(args) or has_keras_tensor(kwargs):
                 return self._symbolic_call(args, kwargs)
             if first is not None and not isinstance(first, (list, tuple, dict)):
@@ -413,13 +434,23 @@ class Layer(nn.Module):
                 if in_mask is not None and self._call_has_mask:
                     kwargs["mask"] = in_mask
         if not self.built:
-            self._maybe_build(args, kwargs)
+            try:
+                self._maybe_build(args, kwargs)
+            except _WRAPPED_ERRORS as e:
+                self._raise_call_error(e, args, "build")
         ctx.training = training
         try:
-            outputs = nn.Module.__call__(self, *args, **kwargs)
-        except (RuntimeError, IndexError) as e:
+            if (
+                self._dtype.startswith("mixed_")
+                or _autocast.STATE.depth
+                or _autocast.is_half(first)  # a float32 layer casts half inputs up
+            ):
+                outputs = _autocast.call_with_policy(self, args, kwargs)
+            else:
+                outputs = nn.Module.__call__(self, *args, **kwargs)
+        except _WRAPPED_ERRORS as e:
             self._reraise_friendly(e, args)
-            raise
+            self._raise_call_error(e, args, "call")
         finally:
             ctx.training = outer
         if self.supports_masking:
@@ -432,6 +463,23 @@ class Layer(nn.Module):
                 penalty = penalty / outputs.shape[0]
             self.add_loss(penalty)
         return outputs
+
+    def _raise_call_error(self, err, args, stage):
+        """Re-raise an error from inside ``build``/``call`` naming this layer and its inputs.
+
+        Raw torch errors (RuntimeError, IndexError, AttributeError) become ValueError;
+        a TypeError stays a TypeError. The original error is chained.
+        """
+        if getattr(err, "_ketorch_wrapped", False):
+            raise err
+        desc = _describe_inputs(args[0] if len(args) == 1 else list(args))
+        message = (
+            f"Exception encountered when calling {stage}() of layer '{self.name}' "
+            f"({type(self).__name__}): {err}. Received: inputs={desc}"
+        )
+        new = TypeError(message) if isinstance(err, TypeError) else ValueError(message)
+        new._ketorch_wrapped = True
+        raise new from err
 
     def _reraise_friendly(self, err, args):
         """Turn a torch error caused by a wrongly shaped input into a clear ValueError."""
@@ -454,7 +502,10 @@ class Layer(nn.Module):
         if not self.built:
             sym_args = map_structure(_as_shape_proxy, list(args))
             sym_kwargs = map_structure(_as_shape_proxy, kwargs)
-            self._maybe_build(sym_args, sym_kwargs)
+            try:
+                self._maybe_build(sym_args, sym_kwargs)
+            except _WRAPPED_ERRORS as e:
+                self._raise_call_error(e, args, "build")
             # A custom layer without its own build() creates its sublayers' weights on first
             # call (as Keras's default build does): run it once on zeros so that the graph's
             # weights exist as soon as the model is defined.
@@ -583,7 +634,7 @@ class Layer(nn.Module):
             "trainable": self.trainable,
             "dtype": _dtype_policy_config(self._dtype),
         }
-        if type(self)._auto_config and type(self) is not Layer:
+        if getattr(type(self), "_auto_config", False) and type(self) is not Layer:
             args, kwargs = self.__dict__.get("_init_args", ((), {}))
             params = [
                 p
@@ -620,6 +671,19 @@ class Layer(nn.Module):
 
 
 # ------------------------------------------------------------------ helpers
+_WRAPPED_ERRORS = (RuntimeError, IndexError, AttributeError, TypeError)
+
+
+def _describe_inputs(x):
+    if isinstance(x, (torch.Tensor, KerasTensor, np.ndarray)):
+        return f"tensor of shape {tuple(x.shape)} and dtype {str(x.dtype).replace('torch.', '')}"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_describe_inputs(v) for v in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe_inputs(v)}" for k, v in x.items()) + "}"
+    return repr(x)[:80]
+
+
 class _ShapeProxy:
     __slots__ = ("shape",)
 

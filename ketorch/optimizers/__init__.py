@@ -112,6 +112,12 @@ def get(identifier: Any) -> Any:
     if identifier is None or isinstance(identifier, torch.optim.Optimizer):
         return identifier
     if isinstance(identifier, dict):
+        if "class_name" not in identifier:
+            raise ValueError(
+                "An optimizer given as a dict must be a Keras object config with "
+                "'class_name' and 'config' keys (e.g. from `keras.optimizers.serialize`). "
+                f"Received: optimizer={identifier!r}"
+            )
         return deserialize(identifier)
     if isinstance(identifier, str) and identifier.lower() in ALL_OBJECTS_DICT:
         return ALL_OBJECTS_DICT[identifier.lower()]()

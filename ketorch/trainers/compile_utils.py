@@ -32,11 +32,11 @@ def _per_output(spec, output_names, what):
                 f"Received: {what}={spec!r}"
             )
         return list(spec)
-    if isinstance(spec, (list, tuple)) and n == 1 and what == "loss":
+    if isinstance(spec, (list, tuple)) and n == 1 and what in ("loss", "loss_weights"):
         if len(spec) != 1:
             raise ValueError(
-                f"The model has one output, so `loss` must be a single loss (or a list of one). "
-                f"Received: loss={spec!r}"
+                f"The model has one output, so `{what}` must be a single value (or a list of "
+                f"one). Received: {what}={spec!r}"
             )
         return [spec[0]]
     return [spec] * n
@@ -48,6 +48,15 @@ class CompileLoss:
     def __init__(self, loss, loss_weights=None):
         self._spec = loss
         self._loss_weights = loss_weights
+        flat_weights = _flatten_spec(loss_weights) if loss_weights is not None else []
+        if not all(
+            w is None or (isinstance(w, (int, float)) and not isinstance(w, bool))
+            for w in flat_weights
+        ):
+            raise TypeError(
+                "`loss_weights` must be numbers: one per output (a list or a dict keyed by output "
+                f"name). Received: loss_weights={loss_weights!r}"
+            )
         self.built = False
         self.losses: list = []
         self.weights: list[float] = []
@@ -89,7 +98,16 @@ class CompileLoss:
         for i, loss in enumerate(self.losses):
             if loss is None:
                 continue
-            value = loss(y_true[i], y_pred[i], sample_weight=sample_weight)
+            try:
+                value = loss(y_true[i], y_pred[i], sample_weight=sample_weight)
+            except RuntimeError as e:  # a shape mismatch inside torch: say which output
+                name = self.output_names[i] if i < len(self.output_names) else i
+                raise ValueError(
+                    f"The loss '{getattr(loss, 'name', loss)}' of output '{name}' cannot compare "
+                    f"targets of shape {tuple(y_true[i].shape)} with predictions of shape "
+                    f"{tuple(y_pred[i].shape)}: the `y` passed to fit/evaluate does not match "
+                    f"the model's output. ({e})"
+                ) from e
             tracker = self.trackers[i]
             if tracker is not None:
                 tracker.update_state(value.detach(), sample_weight=y_pred[i].shape[0])

@@ -297,8 +297,13 @@ def class_weight_to_sample_weight(y, class_weight):
 class ArrayBatches:
     """Batches over in-memory tensors: one permutation per epoch, contiguous slices."""
 
-    def __init__(self, x, y, sw, batch_size, shuffle, device, steps=None):
+    def __init__(
+        self, x, y, sw, batch_size, shuffle, device, steps=None, shard=None, generator=None
+    ):
         self.x, self.y, self.sw = x, y, sw
+        # Data parallel: ``shard=(rank, world)`` keeps this process's piece of every batch;
+        # ``generator`` (the same seed on every process) draws the shuffling permutation.
+        self.shard, self.generator = shard, generator
         self.n = int(x[0].shape[0])
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -335,11 +340,14 @@ class ArrayBatches:
         x, y, sw = self.x, self.y, self.sw
         gather = None
         if self.shuffle:
-            perm = torch.randperm(self.n, device=x[0].device)
+            if self.generator is not None:
+                perm = torch.randperm(self.n, generator=self.generator).to(x[0].device)
+            else:
+                perm = torch.randperm(self.n, device=x[0].device)
             total = sum(t.numel() * t.element_size() for t in self._all())
             if self.shuffle == "batch":
                 nb = self.num_batches
-                order = torch.randperm(nb)
+                order = torch.randperm(nb, generator=self.generator)
                 perm = torch.cat(
                     [
                         torch.arange(i * self.batch_size, min((i + 1) * self.batch_size, self.n))
@@ -364,9 +372,19 @@ class ArrayBatches:
                 bx = [t[start:end] for t in x]
                 by = [t[start:end] if t is not None else None for t in y] if y else None
                 bsw = sw[start:end] if sw is not None else None
+            if self.shard is not None:
+                bx, by, bsw = _shard_batch((bx, by, bsw), *self.shard)
             if self.per_batch_transfer:
                 bx, by, bsw = to_device((bx, by, bsw), self.device)
             yield bx, by, bsw
+
+
+def _shard_batch(batch, rank, world):
+    def piece(t):
+        return t.tensor_split(world)[rank] if t is not None else None
+
+    bx, by, bsw = batch
+    return [piece(t) for t in bx], [piece(t) for t in by] if by else by, piece(bsw)
 
 
 def to_device(batch, device):
@@ -417,6 +435,8 @@ class Prefetcher:
             t.start()
 
     def _run(self):
+        # Pull, convert and enqueue under one lock so that batches keep the generator's
+        # order even with several workers (next() on a generator is serial anyway).
         while not self._stop.is_set():
             with self._lock:
                 index = self._index
@@ -427,12 +447,13 @@ class Prefetcher:
                     item = _END
                 except BaseException as e:  # noqa: BLE001 - forwarded to the consumer
                     item = _Failure(e, index)
-            if item is not _END and not isinstance(item, _Failure):
-                try:
-                    item = self._convert(item)
-                except BaseException as e:  # noqa: BLE001
-                    item = _Failure(e, index)
-            if not self._put(item) or item is _END or isinstance(item, _Failure):
+                if item is not _END and not isinstance(item, _Failure):
+                    try:
+                        item = self._convert(item)
+                    except BaseException as e:  # noqa: BLE001
+                        item = _Failure(e, index)
+                put = self._put(item)
+            if not put or item is _END or isinstance(item, _Failure):
                 return
 
     def _put(self, item):

@@ -9,6 +9,8 @@ logs.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import warnings
 
 import numpy as np
@@ -18,7 +20,11 @@ from .. import backend
 from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from ..backend import CALL_CONTEXT
+from ..callbacks.callback import Callback
 from ..callbacks.callback_list import CallbackList
+from ..distribution import data_parallel as dp_mod
+from ..distribution.sharding import shard_stream
+from ..mixed_precision.autocast import to_float32
 from . import data_adapters as da
 from .compile_utils import CompileLoss, CompileMetrics
 
@@ -39,6 +45,15 @@ def _to_numpy(t):
     return t
 
 
+def _rows(x):
+    return x.shape[0] if isinstance(x, torch.Tensor) else x[0].shape[0]
+
+
+def _wants_batch_logs(callbacks, hook):
+    # Decided from the user's whole list, identical on every process (collectives follow).
+    return any(not isinstance(cb, Callback) or cb._implements(hook) for cb in callbacks or ())
+
+
 def _pythonify(logs):
     out = {}
     for k in sorted(logs):
@@ -54,6 +69,11 @@ def _pythonify(logs):
 class Trainer:
     """Keras's ``compile``/``fit``/``evaluate``/``predict`` for torch modules."""
 
+    # Class-level defaults so that models made without ``_init_trainer`` still train.
+    _dist = None  # the DataParallel runtime while fit/evaluate/predict run distributed
+    _grad_scaler = None  # torch.amp.GradScaler for mixed_float16
+    _auto_scale_loss = True
+
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = None
@@ -67,6 +87,9 @@ class Trainer:
         self._run_eagerly = False
         self._jit_compile = False
         self._steps_per_execution = 1
+        self._auto_scale_loss = True
+        self._grad_scaler = None
+        self._dist = None
 
     # -------------------------------------------------------------- compile
     def compile(
@@ -135,6 +158,8 @@ class Trainer:
         self._run_eagerly = run_eagerly
         self._jit_compile = jit_compile is True
         self._steps_per_execution = steps_per_execution
+        self._auto_scale_loss = bool(auto_scale_loss)
+        self._grad_scaler = None
         self.compiled = True
 
     def _assert_compiled(self, method):
@@ -250,6 +275,18 @@ class Trainer:
             if getattr(w, "_keras_constraint", None) is not None
         ]
         self._scales_loss = getattr(opt, "loss_scale_factor", None) is not None
+        if (
+            self._grad_scaler is None
+            and self._auto_scale_loss
+            and any(layer._dtype == "mixed_float16" for layer in self._flatten_layers())
+        ):
+            # float16 needs loss scaling (Keras wraps the optimizer in a LossScaleOptimizer):
+            # dynamic scale from 2**15, halved and the step skipped on inf/NaN gradients.
+            device = next(iter(params), None)
+            device_type = device.device.type if device is not None else "cpu"
+            self._grad_scaler = torch.amp.GradScaler(
+                device_type, init_scale=2.0**15, growth_interval=2000
+            )
 
     def _arrays(self, x, y, sample_weight, what):
         x_list = da.flatten_x(x, self._data_input_names())
@@ -309,7 +346,7 @@ class Trainer:
             y_pred = self(x, training=True)
         finally:
             CALL_CONTEXT.losses = None
-        y_pred = self._flat_outputs(y_pred)
+        y_pred = to_float32(self._flat_outputs(y_pred))  # the loss runs in float32
         closs = self._compile_loss
         if not closs.built:
             closs.build(self._data_output_names(), y, y_pred)
@@ -320,17 +357,77 @@ class Trainer:
             loss = loss + reg(w)
         opt = self.optimizer
         opt.zero_grad(set_to_none=True)
-        if self._scales_loss:
-            opt.scale_loss(loss).backward()
+        scaled = opt.scale_loss(loss) if self._scales_loss else loss
+        if self._grad_scaler is not None:
+            scaled = self._grad_scaler.scale(scaled)
+        scaled.backward()
+        if self._dist is not None:
+            self._dist.reduce_gradients(_rows(x))
+        self._apply_optimizer_step()
+        self._update_metrics(loss, x, y, y_pred, sample_weight)
+        return loss
+
+    def _apply_optimizer_step(self):
+        """``optimizer.step()`` (through the float16 loss scaler), then the constraints."""
+        scaler = self._grad_scaler
+        if scaler is not None:
+            scaler.step(self.optimizer)
+            scaler.update()
         else:
-            loss.backward()
-        opt.step()
+            self.optimizer.step()
         if self._constrained:
             with torch.no_grad():
                 for w, constraint in self._constrained:
                     w.copy_(constraint(w))
-        self._update_metrics(loss, x, y, y_pred, sample_weight)
-        return loss
+
+    def _empty_train_step(self):
+        """This process's share of the global batch is empty: join the step with zeros."""
+        dist = self._dist
+        self.optimizer.zero_grad(set_to_none=True)
+        dist.zero_gradients()
+        if self._grad_scaler is not None:
+            self._grad_scaler.scale(torch.zeros((), device=backend.get_device()))
+        dist.reduce_gradients(0)
+        self._apply_optimizer_step()
+
+    def _global_logs(self):
+        """Pythonified logs; summed over processes under DataParallel."""
+        if self._dist is not None:
+            return self._dist.global_logs(self.metrics, _pythonify)
+        return _pythonify(self._logs())
+
+    def _setup_distribution(self):
+        dp = dp_mod.active()
+        if dp is None:
+            return None
+        from ..distribution.runtime import setup
+
+        return setup(dp)
+
+    def _custom_step_hook(self, dist):
+        # A user's train_step that calls optimizer.step() is synchronised by a pre-step hook.
+        if type(self).train_step is Trainer.train_step:
+            return None
+
+        def reduce_before_step(optimizer, args, kwargs):
+            if not dist.reduced:
+                dist.reduce_gradients(dist.current_n)
+
+        return self.optimizer.register_step_pre_hook(reduce_before_step)
+
+    def _chief_callbacks(self, callbacks, dist):
+        """Callbacks that write files (``_chief_only``) run on rank 0 only."""
+        if dist is None or dist.is_chief or not callbacks:
+            return callbacks
+        return [cb for cb in callbacks if not getattr(cb, "_chief_only", False)]
+
+    def _stream_shard(self, data, dist, training, shuffle=False, seed=0):
+        if dist is None or dist.shard is None:
+            return data, shuffle
+        return shard_stream(data, dist.rank, dist.world, training, seed, shuffle)
+
+    def _array_shard(self, dist):
+        return dist.shard if dist is not None else None
 
     @torch.no_grad()
     def _update_metrics(self, loss, x, y, y_pred, sample_weight):
@@ -355,7 +452,7 @@ class Trainer:
             y_pred = self(x, training=False)
         finally:
             CALL_CONTEXT.losses = None
-        y_pred = self._flat_outputs(y_pred)
+        y_pred = to_float32(self._flat_outputs(y_pred))
         closs = self._compile_loss
         if closs is not None:
             if not closs.built:
@@ -433,6 +530,30 @@ class Trainer:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("fit")
         verbose = _resolve_verbose(verbose)
+        dist = self._setup_distribution()
+        if dist is not None:
+            outer, self._dist = self._dist, dist
+            try:
+                return self._fit(
+                    x, y, batch_size, epochs, verbose if dist.is_chief else 0, callbacks,
+                    validation_split, validation_data, shuffle, class_weight, sample_weight,
+                    initial_epoch, steps_per_epoch, validation_steps, validation_batch_size,
+                    validation_freq, loader_kwargs,
+                )  # fmt: skip
+            finally:
+                self._dist = outer
+        return self._fit(
+            x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+            shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch,
+            validation_steps, validation_batch_size, validation_freq, loader_kwargs,
+        )  # fmt: skip
+
+    def _fit(
+        self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+        shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
+        validation_batch_size, validation_freq, loader_kwargs,
+    ):  # fmt: skip
+        dist = self._dist
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(
                 f"`epochs` must be a non-negative integer. Received: epochs={epochs!r}"
@@ -445,6 +566,11 @@ class Trainer:
             )
         if x is None:
             raise ValueError("fit() needs training data: pass `x` (and `y`). Received: x=None")
+        if not isinstance(validation_split, (int, float)) or isinstance(validation_split, bool):
+            raise TypeError(
+                "`validation_split` must be a float in [0, 1). "
+                f"Received: validation_split={validation_split!r}"
+            )
         if not 0 <= validation_split < 1:
             raise ValueError(
                 f"`validation_split` must be in [0, 1). Received: validation_split={validation_split}"
@@ -468,6 +594,8 @@ class Trainer:
                     "generator or dataset pass `validation_data` instead."
                 )
             device = backend.get_device()
+            seed = dist.shared_seed() if dist is not None and shuffle else 0
+            x, shuffle = self._stream_shard(x, dist, True, shuffle, seed)
             train = da.StreamBatches(
                 x,
                 steps_per_epoch,
@@ -508,7 +636,13 @@ class Trainer:
                 sw = sw[:split] if sw is not None else None
             self._check_sparse_labels(y_list)
             device = self._prepare_model(x_list)
-            train = da.ArrayBatches(x_list, y_list, sw, batch_size or 32, shuffle, device)
+            generator = None
+            if dist is not None and shuffle:
+                generator = torch.Generator().manual_seed(dist.shared_seed())
+            train = da.ArrayBatches(
+                x_list, y_list, sw, batch_size or 32, shuffle, device,
+                shard=self._array_shard(dist), generator=generator,
+            )  # fmt: skip
             first = True
         val_batches = None
         if validation_data is not None:
@@ -520,8 +654,9 @@ class Trainer:
             )
 
         steps = steps_per_epoch if steps_per_epoch is not None else train.num_batches
+        sync_batch_logs = dist is not None and _wants_batch_logs(callbacks, "on_train_batch_end")
         cbs = CallbackList(
-            callbacks,
+            self._chief_callbacks(callbacks, dist),
             add_history=True,
             add_progbar=verbose != 0,
             model=self,
@@ -535,12 +670,15 @@ class Trainer:
         self.stop_training = False
         self.train()
         opt_ready = False
+        hook = None
         cbs.on_train_begin()
         # A callback (BackupAndRestore) may resume an interrupted run at a later epoch.
         initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         epoch_logs = {}
         array_epochs = None
+        guard = _InterruptGuard(self)
         try:
+            guard.install()
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
@@ -560,21 +698,37 @@ class Trainer:
                             self._check_stream_batch(bx, by)
                         self._prepare_optimizer()
                         opt_ready = True
-                    if has_batch_begin:
-                        cbs.on_train_batch_begin(step)
-                    self.train_step(self._model_input(bx), by, bsw)
-                    if user_batch_logs:
-                        cbs.on_train_batch_end(step, _pythonify(self._logs()))
-                    elif progbar is not None and progbar.wants_logs(step):
-                        progbar.on_train_batch_end(step, self._logs())
-                    elif progbar is not None:
-                        progbar.on_train_batch_end(step, None)
+                        if dist is not None:
+                            dist.broadcast_weights(self)
+                            dist.prepare_training(self)
+                            hook = self._custom_step_hook(dist)
+                    try:
+                        if has_batch_begin:
+                            cbs.on_train_batch_begin(step)
+                        if dist is not None:
+                            dist.reduced, dist.current_n = False, _rows(bx)
+                        if dist is not None and dist.current_n == 0:
+                            self._empty_train_step()
+                        else:
+                            self.train_step(self._model_input(bx), by, bsw)
+                        if sync_batch_logs:
+                            cbs.on_train_batch_end(step, self._global_logs())
+                        elif user_batch_logs:
+                            cbs.on_train_batch_end(step, _pythonify(self._logs()))
+                        elif progbar is not None and progbar.wants_logs(step):
+                            progbar.on_train_batch_end(step, self._logs())
+                        elif progbar is not None:
+                            progbar.on_train_batch_end(step, None)
+                    except KeyboardInterrupt:  # from a callback; a real Ctrl-C goes to the guard
+                        guard.interrupt()
                     if self.stop_training:
                         break
                 if step < 0 and stream and train.exhausted:
                     break
-                epoch_logs = _pythonify(self._logs())
-                if val_batches is not None and _should_validate(epoch, validation_freq):
+                epoch_logs = self._global_logs()
+                if guard.interrupted:
+                    guard.report(epoch, step)
+                elif val_batches is not None and _should_validate(epoch, validation_freq):
                     cbs.on_test_begin()
                     val_logs = self._run_evaluation(val_batches, cbs_inner=cbs)
                     cbs.on_test_end(val_logs)
@@ -582,11 +736,15 @@ class Trainer:
                 if getattr(self.optimizer, "_lr_schedule", None) is not None:
                     # The issue asks for the scheduled rate in the logs (Keras omits it).
                     epoch_logs.setdefault("learning_rate", float(self.optimizer.learning_rate))
-                self._warn_if_nan(epoch, epoch_logs)
+                if not self.stop_training:  # a callback that stopped on NaN already said so
+                    self._warn_if_nan(epoch, epoch_logs)
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training or (stream and train.exhausted):
                     break
         finally:
+            guard.uninstall()
+            if hook is not None:
+                hook.remove()
             if stream:
                 train.close()
             if val_batches is not None and isinstance(val_batches, da.StreamBatches):
@@ -602,10 +760,15 @@ class Trainer:
         da.check_input_shapes(self, bx)
 
     def _validation_batches(self, validation_data, batch_size, steps, loader_kwargs):
+        dist = self._dist
         if isinstance(validation_data, _SplitData):
             vx, vy, vsw = validation_data.arrays
-            return da.ArrayBatches(vx, vy, vsw, batch_size, False, backend.get_device())
+            return da.ArrayBatches(
+                vx, vy, vsw, batch_size, False, backend.get_device(),
+                shard=self._array_shard(dist),
+            )  # fmt: skip
         if da.is_stream(validation_data):
+            validation_data, _ = self._stream_shard(validation_data, dist, False)
             return da.StreamBatches(
                 validation_data,
                 steps,
@@ -619,8 +782,9 @@ class Trainer:
             vsw = validation_data[2] if len(validation_data) == 3 else None
             x_list, y_list, sw = self._arrays(vx, vy, vsw, "validation_data")
             return da.ArrayBatches(
-                x_list, y_list, sw, batch_size, False, backend.get_device(), steps=steps
-            )
+                x_list, y_list, sw, batch_size, False, backend.get_device(), steps=steps,
+                shard=self._array_shard(dist),
+            )  # fmt: skip
         raise ValueError(
             "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
             f"a generator or a dataset. Received: validation_data of type {type(validation_data).__name__}"
@@ -648,6 +812,8 @@ class Trainer:
                     self._prepare_model(bx)
                 if has_begin:
                     cbs_inner.on_test_batch_begin(step)
+                if self._dist is not None and _rows(bx) == 0:
+                    continue  # an empty share of the last global batch
                 self.test_step(self._model_input(bx), by, bsw)
                 if user_logs:
                     cbs_inner.on_test_batch_end(step, _pythonify(self._logs()))
@@ -659,7 +825,7 @@ class Trainer:
             if isinstance(batches, da.StreamBatches) and batches.steps is None:
                 batches.close()
             self.train(was_training)
-        return _pythonify(self._logs())
+        return self._global_logs()
 
     def _warn_if_nan(self, epoch, logs):
         loss = logs.get("loss")
@@ -697,10 +863,27 @@ class Trainer:
             raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
         self._assert_compiled("evaluate")
         verbose = _resolve_verbose(verbose)
+        _check_batch_size(batch_size)
         if x is None:
             raise ValueError("evaluate() needs data: pass `x` and `y`. Received: x=None")
+        dist = self._setup_distribution()
+        outer, self._dist = self._dist, dist
+        try:
+            return self._evaluate(
+                x, y, batch_size, verbose if dist is None or dist.is_chief else 0, sample_weight,
+                steps, self._chief_callbacks(callbacks, dist), return_dict, loader_kwargs,
+            )  # fmt: skip
+        finally:
+            self._dist = outer
+
+    def _evaluate(
+        self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict,
+        loader_kwargs,
+    ):  # fmt: skip
+        dist = self._dist
         device = backend.get_device()
         if da.is_stream(x):
+            x, _ = self._stream_shard(x, dist, False)
             batches = da.StreamBatches(
                 x, steps, self, device,
                 max_queue_size=loader_kwargs.get("max_queue_size", 10),
@@ -713,8 +896,9 @@ class Trainer:
             self._check_sparse_labels(y_list)
             self._prepare_model(x_list)
             batches = da.ArrayBatches(
-                x_list, y_list, sw, batch_size or 32, False, device, steps=steps
-            )
+                x_list, y_list, sw, batch_size or 32, False, device, steps=steps,
+                shard=self._array_shard(dist),
+            )  # fmt: skip
         n_steps = steps if steps is not None else batches.num_batches
         cbs = CallbackList(
             callbacks,
@@ -749,8 +933,24 @@ class Trainer:
         if kwargs:
             raise TypeError(f"predict() got unexpected keyword arguments: {sorted(kwargs)}")
         verbose = _resolve_verbose(verbose)
+        _check_x(x, "predict")
+        _check_batch_size(batch_size)
+        dist = self._setup_distribution()
+        outer, self._dist = self._dist, dist
+        try:
+            return self._predict(
+                x, batch_size, verbose if dist is None or dist.is_chief else 0, steps,
+                self._chief_callbacks(callbacks, dist), loader_kwargs,
+            )  # fmt: skip
+        finally:
+            self._dist = outer
+
+    @torch.no_grad()
+    def _predict(self, x, batch_size, verbose, steps, callbacks, loader_kwargs):
+        dist = self._dist
         device = backend.get_device()
         if da.is_stream(x):
+            x, _ = self._stream_shard(x, dist, False)
             batches = da.StreamBatches(
                 x, steps, self, device,
                 max_queue_size=loader_kwargs.get("max_queue_size", 10),
@@ -762,8 +962,9 @@ class Trainer:
             da.check_input_shapes(self, x_list)
             self._prepare_model(x_list)
             batches = da.ArrayBatches(
-                x_list, None, None, batch_size or 32, False, device, steps=steps
-            )
+                x_list, None, None, batch_size or 32, False, device, steps=steps,
+                shard=self._array_shard(dist),
+            )  # fmt: skip
         n_steps = steps if steps is not None else batches.num_batches
         cbs = CallbackList(
             callbacks,
@@ -784,7 +985,10 @@ class Trainer:
                     break
                 if step == 0:
                     self._prepare_model(bx)
-                out = self._flat_outputs(self(self._model_input(bx), training=False))
+                if dist is not None and _rows(bx) == 0:
+                    outputs.append(None)  # an empty share of the last global batch
+                    continue
+                out = to_float32(self._flat_outputs(self(self._model_input(bx), training=False)))
                 outputs.append(out)
                 if has_user:
                     cbs.on_predict_batch_end(
@@ -797,6 +1001,12 @@ class Trainer:
                 batches.close()
             self.train(was_training)
         cbs.on_predict_end()
+        if dist is not None:
+            local = [None if o is None else [t.cpu().numpy() for t in o] for o in outputs]
+            flat = dist.gather_outputs(local)
+            if not flat:
+                raise ValueError("predict() received no data: the input produced no batches.")
+            return self._structure_outputs(flat)
         if not outputs:
             raise ValueError("predict() received no data: the input produced no batches.")
         flat = [torch.cat([o[i] for o in outputs]).cpu().numpy() for i in range(len(outputs[0]))]
@@ -841,6 +1051,7 @@ class Trainer:
     @torch.no_grad()
     def predict_on_batch(self, x):
         """Model output for one batch, as numpy array(s)."""
+        _check_x(x, "predict_on_batch")
         x_list = da.convert_x(self, da.flatten_x(x, self._data_input_names()))
         da.check_input_shapes(self, x_list)
         device = self._prepare_model(x_list)
@@ -848,7 +1059,7 @@ class Trainer:
         was = self.training
         self.eval()
         try:
-            out = self._flat_outputs(self(self._model_input(bx), training=False))
+            out = to_float32(self._flat_outputs(self(self._model_input(bx), training=False)))
         finally:
             self.train(was)
         return self._structure_outputs([o.cpu().numpy() for o in out])
@@ -928,11 +1139,72 @@ class Trainer:
         )  # fmt: skip
 
 
+class _InterruptGuard:
+    """Turns Ctrl-C during ``fit`` into a stop at the end of the current step.
+
+    The first SIGINT only sets ``model.stop_training``: the loop finishes the
+    step, records the epoch so far and returns the History, leaving the model
+    usable and savable. A second SIGINT raises ``KeyboardInterrupt`` at once.
+    Installed only in the main thread and only over Python's default handler,
+    so handlers a user installed are left alone.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.interrupted = False
+        self._previous = None
+
+    def install(self):
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            return
+        self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+
+    def uninstall(self):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _on_sigint(self, signum, frame):
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupt()
+
+    def interrupt(self):
+        self.interrupted = True
+        self.model.stop_training = True
+
+    def report(self, epoch, step):
+        warnings.warn(
+            f"fit(): interrupted (Ctrl-C) at epoch {epoch + 1}, step {step + 1}; stopped after "
+            "that step and returned the History so far. Press Ctrl-C twice to abort at once.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
 class _SplitData:
     """The held-out tail of the arrays, from ``validation_split``."""
 
     def __init__(self, arrays):
         self.arrays = arrays
+
+
+def _check_batch_size(batch_size):
+    if batch_size is not None and (
+        not isinstance(batch_size, (int, np.integer))
+        or isinstance(batch_size, bool)
+        or batch_size <= 0
+    ):
+        raise ValueError(
+            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+        )
+
+
+def _check_x(x, method):
+    if x is None:
+        raise ValueError(f"{method}() needs input data. Received: x=None")
 
 
 def _should_validate(epoch, freq):

@@ -97,7 +97,21 @@ def to_categorical(x: Any, num_classes: int | None = None, dtype: Any = None) ->
     if isinstance(x, torch.Tensor):
         return _tensor_to_categorical(x, num_classes, dtype)
 
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(
+            "to_categorical: `x` must be a rectangular array of class labels (nested lists "
+            f"of equal length). Received: x={x!r}"
+        ) from e
+    if dtype is not None:
+        try:
+            np.dtype(dtype)
+        except TypeError as e:
+            raise TypeError(
+                f"to_categorical: `dtype` must be a NumPy dtype or its name, such as "
+                f"'float32'. Received: dtype={dtype!r}"
+            ) from e
     if arr.dtype.kind == "f":
         finite = np.isfinite(arr)
         if not finite.all() or not np.array_equal(arr, np.floor(arr)):

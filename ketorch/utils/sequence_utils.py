@@ -32,6 +32,11 @@ def _as_sized(sequences: Any) -> Sequence:
             "`sequences` must be a list of sequences (for example a list of lists of "
             f"integers), not a single string. Received: sequences={sequences!r}"
         )
+    if isinstance(sequences, np.ndarray) and sequences.ndim == 0:
+        raise ValueError(
+            "`sequences` must be a list of sequences, not a 0-d array (a single number). "
+            f"Received: sequences={sequences!r}"
+        )
     if hasattr(sequences, "__len__") and hasattr(sequences, "__getitem__"):
         return sequences
     if isinstance(sequences, Iterable):
@@ -109,6 +114,13 @@ def pad_sequences(
                 f"`maxlen` must be None or a non-negative integer. Received: maxlen={maxlen!r}"
             )
         maxlen = int(maxlen)
+    try:
+        np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(
+            "`dtype` must be a NumPy dtype or its name, such as 'int32' or object. "
+            f"Received: dtype={dtype!r}"
+        ) from e
     if isinstance(value, (str, bytes)) and not _is_text_dtype(dtype):
         raise ValueError(
             "`value` is a string, so `dtype` must be `object` or a string dtype "

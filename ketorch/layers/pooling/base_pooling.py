@@ -91,17 +91,24 @@ class BasePooling(Layer):
                 plan = same_pool_plan(spatial, self.pool_size, self.strides)
                 self._pad_cache[spatial] = plan
             (padding, index), ceil_mode = plan, True
-        if self._mode == "max":
-            y = self._pool(x, self.pool_size, self.strides, padding, ceil_mode=ceil_mode)
-        else:
-            y = self._pool(
-                x,
-                self.pool_size,
-                self.strides,
-                padding,
-                ceil_mode=ceil_mode,
-                count_include_pad=False,
-            )
+        try:
+            if self._mode == "max":
+                y = self._pool(x, self.pool_size, self.strides, padding, ceil_mode=ceil_mode)
+            else:
+                y = self._pool(
+                    x,
+                    self.pool_size,
+                    self.strides,
+                    padding,
+                    ceil_mode=ceil_mode,
+                    count_include_pad=False,
+                )
+        except RuntimeError as e:
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): the pooling window "
+                f"pool_size={self.pool_size} does not fit the input; use padding='same' or a "
+                f"smaller pool_size. Received: input_shape={tuple(inputs.shape)}"
+            ) from e
         if index is not None:
             y = y[index]
         return y.permute(self._to_channels_last) if self._channels_last else y

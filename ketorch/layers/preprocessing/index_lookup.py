@@ -23,6 +23,11 @@ _IGNORED = -1  # id of a mask token in a non-int mode: encodes to nothing
 
 def standardize_output_mode(output_mode, layer_name):
     """Resolve Keras's aliases ("binary", "tf-idf") and validate."""
+    if not isinstance(output_mode, str):
+        raise ValueError(
+            f"Argument `output_mode` of {layer_name} must be a string, one of {OUTPUT_MODES}. "
+            f"Received: output_mode={output_mode!r}"
+        )
     mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
     if mode not in OUTPUT_MODES:
         raise ValueError(
