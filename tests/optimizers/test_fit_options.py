@@ -28,20 +28,12 @@ def _data():
         ("SGD", dict(learning_rate=0.01, momentum=0.9, weight_decay=0.01)),
         ("Adam", dict(learning_rate=0.01, use_ema=True, ema_overwrite_frequency=3)),
         ("SGD", dict(learning_rate=0.05, gradient_accumulation_steps=2)),
-        # NEEDS TRAINER CHANGE (see report): Keras's fit ends by copying the moving average into
-        # the weights (`optimizer.finalize_variable_values`) when `use_ema` is on.
-        pytest.param(
-            "Adam",
-            dict(learning_rate=0.01, use_ema=True, ema_momentum=0.9),
-            marks=pytest.mark.xfail(reason="fit does not finalize EMA weights yet", strict=False),
-        ),
-        # NEEDS TRAINER CHANGE (see report): Keras's train step back-propagates
-        # `optimizer.scale_loss(loss)`; the optimizer then divides the gradients by the factor.
-        pytest.param(
-            "RMSprop",
-            dict(learning_rate=0.01, loss_scale_factor=128.0),
-            marks=pytest.mark.xfail(reason="train_step does not scale the loss yet", strict=False),
-        ),
+        # Keras's fit ends by copying the moving average into the weights
+        # (`optimizer.finalize_variable_values`) when `use_ema` is on.
+        ("Adam", dict(learning_rate=0.01, use_ema=True, ema_momentum=0.9)),
+        # Keras's train step back-propagates `optimizer.scale_loss(loss)`; the optimizer then
+        # divides the gradients by the factor.
+        ("RMSprop", dict(learning_rate=0.01, loss_scale_factor=128.0)),
     ],
 )
 def test_fit_with_option_matches_keras(name, options):
