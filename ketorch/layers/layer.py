@@ -25,6 +25,7 @@ import inspect
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.modules import module as _module_mod
 
 from .. import backend, initializers, regularizers
 from ..backend import CALL_CONTEXT
@@ -447,7 +448,11 @@ class Layer(nn.Module):
             ):
                 outputs = _autocast.call_with_policy(self, args, kwargs)
             else:
-                outputs = nn.Module.__call__(self, *args, **kwargs)
+                outputs = (
+                    nn.Module.__call__(self, *args, **kwargs)
+                    if self._has_hooks()
+                    else self.forward(*args, **kwargs)
+                )
         except _WRAPPED_ERRORS as e:
             self._reraise_friendly(e, args)
             self._raise_call_error(e, args, "call")
@@ -463,6 +468,21 @@ class Layer(nn.Module):
                 penalty = penalty / outputs.shape[0]
             self.add_loss(penalty)
         return outputs
+
+    def _has_hooks(self):
+        """Whether nn.Module.__call__ has work to do (hooks, tracing); else call forward."""
+        return bool(
+            self._forward_hooks
+            or self._forward_pre_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+            or _module_mod._global_forward_hooks
+            or _module_mod._global_forward_pre_hooks
+            or _module_mod._global_backward_hooks
+            or _module_mod._global_backward_pre_hooks
+            or torch._C._get_tracing_state()
+            or torch.compiler.is_compiling()
+        )
 
     def _raise_call_error(self, err, args, stage):
         """Re-raise an error from inside ``build``/``call`` naming this layer and its inputs.
