@@ -260,6 +260,23 @@ def convert_x(model, x_list):
         elif not t.is_floating_point() and t.dtype != torch.int64:
             t = t.long()
         out.append(t)
+    return _adjust_ranks(model, out)
+
+
+def _adjust_ranks(model, x_list):
+    """As Keras: a rank-1 column feeds an ``Input((1,))``; an extra trailing 1 is dropped."""
+    specs = model._input_specs()
+    if not specs or len(specs) != len(x_list):
+        return x_list
+    out = []
+    for (_, shape, _), t in zip(specs, x_list):
+        if shape is not None and isinstance(t, torch.Tensor):
+            want = len(shape)
+            if t.ndim == want - 1 and shape[-1] == 1:
+                t = t.unsqueeze(-1)
+            elif t.ndim == want + 1 and t.shape[-1] == 1:
+                t = t.squeeze(-1)
+        out.append(t)
     return out
 
 
@@ -680,6 +697,19 @@ def _is_reiterable(data):
     if isinstance(data, abc.Iterator):
         return False
     return isinstance(data, abc.Iterable) or _is_py_dataset(data)
+
+
+def wrap_torch_dataset(data, batch_size, shuffle):
+    """A map-style ``torch.utils.data.Dataset`` of samples becomes a DataLoader of batches."""
+    if (
+        isinstance(data, torch.utils.data.Dataset)
+        and not isinstance(data, torch.utils.data.IterableDataset)
+        and _is_torch_dataset(data)
+    ):
+        return torch.utils.data.DataLoader(
+            data, batch_size=int(batch_size or 32), shuffle=bool(shuffle) and shuffle != "batch"
+        )
+    return data
 
 
 def is_stream(x):

@@ -581,6 +581,10 @@ class Trainer:
                 "into the sample weights."
             )
 
+        x = da.wrap_torch_dataset(x, batch_size, shuffle)
+        validation_data = da.wrap_torch_dataset(
+            validation_data, validation_batch_size or batch_size, False
+        )
         stream = da.is_stream(x)
         if stream:
             if y is not None:
@@ -882,6 +886,7 @@ class Trainer:
     ):  # fmt: skip
         dist = self._dist
         device = backend.get_device()
+        x = da.wrap_torch_dataset(x, batch_size, False)
         if da.is_stream(x):
             x, _ = self._stream_shard(x, dist, False)
             batches = da.StreamBatches(
@@ -949,6 +954,7 @@ class Trainer:
     def _predict(self, x, batch_size, verbose, steps, callbacks, loader_kwargs):
         dist = self._dist
         device = backend.get_device()
+        x = da.wrap_torch_dataset(x, batch_size, False)
         if da.is_stream(x):
             x, _ = self._stream_shard(x, dist, False)
             batches = da.StreamBatches(

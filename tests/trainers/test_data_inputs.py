@@ -200,3 +200,30 @@ def test_initial_epoch_and_validation_freq(rng, capsys):
     assert "Epoch 4/5" in out and "Epoch 5/5" in out and "Epoch 1/5" not in out
     h = model.fit(x, y, epochs=4, validation_data=(x, y), validation_freq=2, verbose=0)
     assert len(h.history["loss"]) == 4 and len(h.history["val_loss"]) == 2
+
+
+def test_torch_map_style_dataset_is_batched():
+    class Samples(torch.utils.data.Dataset):
+        def __len__(self):
+            return 40
+
+        def __getitem__(self, i):
+            return torch.full((4,), float(i) / 40), torch.tensor([float(i % 2)])
+
+    model = _model()
+    h = model.fit(Samples(), batch_size=8, epochs=2, verbose=0, validation_data=Samples())
+    assert h.params["steps"] == 5 and "val_loss" in h.history
+    assert model.predict(Samples(), batch_size=16, verbose=0).shape == (40, 1)
+    assert len(model.evaluate(Samples(), verbose=0)) == 2
+
+
+def test_dataframe_columns_feed_named_inputs(rng):
+    a, b = ketorch.Input((1,), name="age"), ketorch.Input((1,), name="income")
+    out = Dense(1)(ketorch.layers.Concatenate()([a, b]))
+    model = ketorch.Model([a, b], out)
+    model.compile("sgd", "mse")
+    df = pd.DataFrame({"income": rng.random(16), "age": rng.random(16)})
+    model.fit(df, rng.random((16, 1)), verbose=0)
+    by_name = model.predict(df, verbose=0)
+    by_order = model.predict([df[["age"]].to_numpy(), df[["income"]].to_numpy()], verbose=0)
+    np.testing.assert_allclose(by_name, by_order, rtol=1e-6)

@@ -38,7 +38,7 @@ def test_wrong_rank():
     m = _model()
     m.compile("sgd", "mse")
     with pytest.raises(ValueError, match=r"expected data of rank 2.*received data of rank 3"):
-        m.predict(np.zeros((10, 4, 1)), verbose=0)
+        m.predict(np.zeros((10, 4, 2)), verbose=0)
 
 
 @pytest.mark.parametrize(
