@@ -79,8 +79,55 @@ def save_archive(model, filepath: str, overwrite: bool = True) -> None:
                 zf.writestr(METADATA_NAME, metadata_json())
                 zf.writestr(CONFIG_NAME, config)
                 zf.write(tmp_h5, WEIGHTS_NAME)
+                _write_assets(zf, model)
         finally:
             os.remove(tmp_h5)
+
+
+def _asset_owners(model):
+    """``(path, object)`` of the objects that keep files (e.g. an adapted vocabulary)."""
+    from .object_tree import saveable_entries
+
+    return [
+        (path, obj)
+        for path, obj in saveable_entries(model, include_optimizer=False)
+        if callable(getattr(obj, "save_assets", None))
+    ]
+
+
+def _write_assets(zf, model) -> None:
+    """Add ``assets/<object path>/<file>`` members, Keras's layout for asset files."""
+    owners = _asset_owners(model)
+    if not owners:
+        return
+    with tempfile.TemporaryDirectory() as root:
+        for path, obj in owners:
+            directory = os.path.join(root, *path.split("/")) if path else root
+            os.makedirs(directory, exist_ok=True)
+            obj.save_assets(directory)
+            for name in sorted(os.listdir(directory)):
+                full = os.path.join(directory, name)
+                if os.path.isfile(full):
+                    zf.write(full, "/".join(["assets", *filter(None, path.split("/")), name]))
+
+
+def _load_assets(zf, model) -> None:
+    """Give each object with ``load_assets`` its ``assets/<path>/`` files (already vetted)."""
+    members = [n for n in zf.namelist() if n.startswith("assets/") and not n.endswith("/")]
+    if not members:
+        return
+    with tempfile.TemporaryDirectory() as root:
+        for name in members:
+            _member_info(zf, name, MAX_JSON_BYTES)
+            target = os.path.join(root, *name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(_read_member(zf, name, MAX_JSON_BYTES))
+        for path, obj in _asset_owners(model):
+            directory = os.path.join(root, "assets", *filter(None, path.split("/")))
+            loader = getattr(obj, "load_assets", None)
+            if callable(loader) and os.path.isdir(directory):
+                guarded_call(loader, directory)
 
 
 def save_directory(model, dirpath: str, overwrite: bool = True) -> None:
@@ -196,8 +243,10 @@ def load_archive(filepath, custom_objects=None, compile=True, safe_mode=True):
     with _open_zip(filepath) as zf:
         config = read_config(zf)
         spooled, size = _spool_weights(zf)
-    with spooled, h5_io.open_h5(spooled) as h5:
-        return build_model(config, h5, size, custom_objects, compile, safe_mode)
+        with spooled, h5_io.open_h5(spooled) as h5:
+            model = build_model(config, h5, size, custom_objects, compile, safe_mode)
+        _load_assets(zf, model)
+    return model
 
 
 def _load_directory(dirpath, custom_objects, compile, safe_mode):
