@@ -110,3 +110,16 @@ def test_keras2_optimizer_lr_argument(old):
     with pytest.warns(DeprecationWarning, match="learning_rate"):
         opt = keras.optimizers.Adam(**{old: 0.01})
     assert opt.learning_rate == pytest.approx(0.01)
+
+
+def test_keras2_predict_classes_and_proba():
+    m = Sequential([keras.Input((3,)), Dense(4, activation="softmax")])
+    b = Sequential([keras.Input((3,)), Dense(1, activation="sigmoid")])
+    x = np.random.rand(5, 3)
+    with pytest.warns(DeprecationWarning, match="predict_classes"):
+        classes = m.predict_classes(x)
+    np.testing.assert_array_equal(classes, m.predict(x, verbose=0).argmax(-1))
+    with pytest.warns(DeprecationWarning):
+        assert b.predict_classes(x).shape == (5, 1)
+    with pytest.warns(DeprecationWarning, match="predict_proba"):
+        np.testing.assert_allclose(m.predict_proba(x), m.predict(x, verbose=0))

@@ -1071,6 +1071,29 @@ class Trainer:
         return self._structure_outputs([o.cpu().numpy() for o in out])
 
     # ------------------------------------------------------ Keras 2 aliases
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Keras 2's class predictions: argmax, or ``p > 0.5`` for one sigmoid unit."""
+        warnings.warn(
+            "`model.predict_classes()` is deprecated (removed in Keras 2.6+). Use "
+            "`np.argmax(model.predict(x), axis=-1)` (softmax) or "
+            "`(model.predict(x) > 0.5).astype('int32')` (sigmoid).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Keras 2's alias of ``predict`` for probability outputs."""
+        warnings.warn(
+            "`model.predict_proba()` is deprecated (removed in Keras 2.6+); use `model.predict()`.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
+
     def fit_generator(
         self,
         generator,
