@@ -558,12 +558,7 @@ class Trainer:
             raise ValueError(
                 f"`epochs` must be a non-negative integer. Received: epochs={epochs!r}"
             )
-        if batch_size is not None and (
-            not isinstance(batch_size, (int, np.integer)) or batch_size <= 0
-        ):
-            raise ValueError(
-                f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
-            )
+        _check_batch_size(batch_size)
         if x is None:
             raise ValueError("fit() needs training data: pass `x` (and `y`). Received: x=None")
         if not isinstance(validation_split, (int, float)) or isinstance(validation_split, bool):
