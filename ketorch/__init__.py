@@ -4,7 +4,11 @@
 model is a ``torch.nn.Module``.
 """
 
-from . import (
+from .utils.allocator import tune_allocator as _tune_allocator
+
+_tune_allocator()  # large tensor buffers reuse heap pages (KETORCH_MALLOC_TUNING=0 opts out)
+
+from . import (  # noqa: E402
     activations,
     callbacks,
     config,
@@ -22,9 +26,9 @@ from . import (
     saving,
     utils,
 )
-from .backend import clear_session
-from .layers import Input, InputSpec, Layer
-from .models import Model, Sequential
+from .backend import clear_session  # noqa: E402
+from .layers import Input, InputSpec, Layer  # noqa: E402
+from .models import Model, Sequential  # noqa: E402
 
 __version__ = "0.1.0"
 
