@@ -146,7 +146,9 @@ class Functional(Model):
         self._steps = steps
         self._n_slots = n_slots
         self._output_slots = [slot_of[id(t)] for t in self._output_tensors]
-        self._model_layers = layers
+        # A plain list, not a tracked container: the positional keys below are the only module
+        # paths, so every parameter has one name (state_dict, torch.func.functional_call).
+        object.__setattr__(self, "_model_layers", layers)
         # Positional module keys keep state_dict keys stable across instances.
         for i, layer in enumerate(layers):
             self.add_module(str(i), layer)

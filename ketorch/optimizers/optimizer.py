@@ -364,6 +364,29 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
             torch._foreach_zero_([self.state[p]["gradient_accumulator"] for p in all_params])
         self._finish_step()
 
+    def _apply_traced(
+        self,
+        params: list[torch.Tensor],
+        grads: list[torch.Tensor],
+        lr: torch.Tensor,
+        scalars: dict[str, torch.Tensor],
+    ) -> None:
+        """`_apply` for a compiled step: one parameter group, no EMA or accumulation, and the
+        per-step numbers (`lr`, the `_prepare_update` scalars) given as tensors so that one
+        graph serves every step. The host increments `_step_count`."""
+        if self.loss_scale_factor is not None:
+            grads = torch._foreach_div(grads, self.loss_scale_factor)
+        grads = self._clip_gradients(grads)
+        group = self.param_groups[0]
+        self._apply_weight_decay(params, group["weight_decay"], lr)
+        slots = {
+            name: [self.state[p][name] for p in params]
+            for names, _ in self._own_slot_groups()
+            for name in names
+        }
+        self._update(params, grads, slots, lr, scalars)
+        self._iterations.add_(1)
+
     def _split_by_group(
         self, params: list[torch.Tensor], grads: list[torch.Tensor]
     ) -> list[tuple[dict[str, Any], list[torch.Tensor], list[torch.Tensor]]]:

@@ -86,6 +86,7 @@ class Trainer:
         self._torch_optimizer_factory = None
         self._run_eagerly = False
         self._jit_compile = False
+        self._compiled_step = None
         self._steps_per_execution = 1
         self._auto_scale_loss = True
         self._grad_scaler = None
@@ -156,7 +157,12 @@ class Trainer:
             "weighted_metrics": weighted_metrics,
         }
         self._run_eagerly = run_eagerly
+        if jit_compile not in (True, False, "auto", None):
+            raise ValueError(
+                f"`jit_compile` must be True, False or 'auto'. Received: jit_compile={jit_compile!r}"
+            )
         self._jit_compile = jit_compile is True
+        self._compiled_step = None
         self._steps_per_execution = steps_per_execution
         self._auto_scale_loss = bool(auto_scale_loss)
         self._grad_scaler = None
@@ -264,6 +270,11 @@ class Trainer:
         opt = self.optimizer
         if isinstance(opt, optimizers_mod.Optimizer) and not opt.built:
             opt.build(params)
+        step = self._compiled_step
+        if step is not None and [id(p) for p in getattr(step, "params", ())] != [
+            id(p) for p in params
+        ]:
+            self._compiled_step = None  # the trainable weights changed: trace again
         self._regularized = [
             (w, w._keras_regularizer)
             for w in params
@@ -338,6 +349,26 @@ class Trainer:
                 )
 
     # ----------------------------------------------------------------- steps
+    def _run_train_step(self, x, y, sample_weight):
+        """The compiled step when ``jit_compile=True`` covers this batch, else ``train_step``."""
+        if self._jit_compile:
+            step = self._compiled_step
+            if step is None:
+                from .compiled_step import CompiledTrainStep
+
+                step = self._compiled_step = CompiledTrainStep(self)
+                if step.failed is not None:
+                    warnings.warn(
+                        f"jit_compile=True: the training step of model '{self.name}' runs "
+                        f"eagerly because {step.failed}.",
+                        stacklevel=4,
+                    )
+            if step.failed is None and self._compile_loss.built and self._compile_metrics.built:
+                loss = step(x, y, sample_weight)
+                if loss is not None:
+                    return loss
+        return self.train_step(x, y, sample_weight)
+
     def train_step(self, x, y, sample_weight=None):
         """One optimisation step on a batch; returns the (device) loss tensor."""
         collector = []
@@ -709,7 +740,7 @@ class Trainer:
                         if dist is not None and dist.current_n == 0:
                             self._empty_train_step()
                         else:
-                            self.train_step(self._model_input(bx), by, bsw)
+                            self._run_train_step(self._model_input(bx), by, bsw)
                         if sync_batch_logs:
                             cbs.on_train_batch_end(step, self._global_logs())
                         elif user_batch_logs:

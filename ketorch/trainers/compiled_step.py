@@ -1,0 +1,159 @@
+"""``compile(jit_compile=True)``: the whole training step as one ``torch.compile`` graph.
+
+Eager PyTorch pays a few microseconds of dispatch per operator and per autograd node; a small
+model's step is mostly that overhead. Here the forward pass, the loss, the gradients
+(``torch.func.grad`` over ``functional_call``), the optimizer update and the metric updates
+are traced once into a single graph that Inductor compiles to fused C++/Triton kernels.
+
+The compiled step handles full batches of the shape it was compiled for; any other batch (the
+last, smaller one of an epoch) goes through the eager step, so nothing is ever recompiled.
+Models, optimizers or options the graph cannot express fall back to the eager step with one
+warning that names the reason.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+
+from .. import optimizers as optimizers_mod
+from ..backend import CALL_CONTEXT
+from ..mixed_precision.autocast import to_float32
+
+
+def ineligible_reason(model) -> str | None:
+    """Why ``model``'s training step cannot be compiled, or None when it can."""
+    from .trainer import Trainer
+
+    opt = model.optimizer
+    if type(model).train_step is not Trainer.train_step:
+        return "the model overrides train_step"
+    if not isinstance(opt, optimizers_mod.Optimizer):
+        return "the optimizer is a torch.optim optimizer, not a ketorch one"
+    if opt.use_ema or opt.gradient_accumulation_steps:
+        return "use_ema and gradient_accumulation_steps keep Python-side step counters"
+    if len(opt.param_groups) != 1:
+        return "the optimizer has several parameter groups"
+    if getattr(model, "_dist", None) is not None:
+        return "data-parallel training reduces gradients between processes"
+    if model._grad_scaler is not None:
+        return "float16 loss scaling skips steps on the host"
+    if model._constrained:
+        return "weight constraints are applied on the host"
+    return None
+
+
+class CompiledTrainStep:
+    """One model's compiled training step.
+
+    Call it with a batch; it returns the loss tensor, or None when the batch must take the
+    eager step (a batch of another shape, or a model the graph cannot express).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.failed = ineligible_reason(model)
+        self.signature = None
+        if self.failed is not None:
+            return
+        self.params = list(model.trainable_weights)
+        # Every path of every parameter: a layer reachable under two module paths must see the
+        # swapped value under both.
+        names = {}
+        for n, p in model.named_parameters(remove_duplicate=False):
+            names.setdefault(id(p), []).append(n)
+        if any(id(p) not in names for p in self.params):
+            self.failed = "a trainable weight is not a registered parameter of the model"
+            return
+        self.names = [names[id(p)] for p in self.params]
+        # Layers keep each parameter in their __dict__ too, for fast eager attribute access;
+        # functional_call swaps `_parameters`, which the __dict__ entry would shadow.
+        for module in model.modules():
+            for name in list(module._parameters):
+                module.__dict__.pop(name, None)
+        index = {id(p): i for i, p in enumerate(self.params)}
+        self.regularized = [(index[id(w)], reg) for w, reg in model._regularized]
+        opt = model.optimizer
+        device = self.params[0].device if self.params else torch.device("cpu")
+        self.lr = torch.zeros((), device=device)
+        self.scalars = {}
+        self.uses_schedule = opt._lr_schedule is not None
+        self.fn = torch.compile(self._step, fullgraph=True, dynamic=False)
+
+    # ---------------------------------------------------------------- the traced step
+    def _loss(self, values, x, y, sample_weight):
+        model = self.model
+        collector = []
+        CALL_CONTEXT.losses = collector
+        try:
+            y_pred = torch.func.functional_call(
+                model,
+                {n: v for paths, v in zip(self.names, values) for n in paths},
+                (x,),
+                {"training": True},
+                strict=False,
+            )
+        finally:
+            CALL_CONTEXT.losses = None
+        y_pred = to_float32(model._flat_outputs(y_pred))
+        loss = model._compile_loss(y, y_pred, sample_weight)
+        for extra in collector:
+            loss = loss + extra
+        for i, reg in self.regularized:
+            loss = loss + reg(values[i])
+        scaled = model.optimizer.scale_loss(loss)
+        return scaled, (loss.detach(), [p.detach() for p in y_pred])
+
+    def _step(self, x, y, sample_weight, lr, scalars):
+        grads, (loss, y_pred) = torch.func.grad(self._loss, has_aux=True)(
+            self.params, x, y, sample_weight
+        )
+        with torch.no_grad():
+            self.model.optimizer._apply_traced(self.params, list(grads), lr, scalars)
+            self.model._update_metrics(loss, x, y, y_pred, sample_weight)
+        return loss
+
+    # ---------------------------------------------------------------- the host side
+    def _batch_signature(self, x, y, sample_weight):
+        def sig(t):
+            if t is None:
+                return None
+            if isinstance(t, (list, tuple)):
+                return tuple(sig(v) for v in t)
+            return (tuple(t.shape), t.dtype, t.device)
+
+        return (sig(x), sig(y), sig(sample_weight))
+
+    def __call__(self, x, y, sample_weight=None):
+        if self.failed is not None:
+            return None
+        signature = self._batch_signature(x, y, sample_weight)
+        if self.signature is None:
+            self.signature = signature
+        elif signature != self.signature:
+            return None
+        opt = self.model.optimizer
+        lr = opt._current_lr() if self.uses_schedule else opt.param_groups[0]["lr"]
+        self.lr.fill_(lr)
+        for key, value in opt._prepare_update(opt._update_count()).items():
+            if key not in self.scalars:
+                self.scalars[key] = torch.zeros((), device=self.lr.device)
+            self.scalars[key].fill_(float(value))
+        first = self.fn is not None and not getattr(self, "_ran", False)
+        try:
+            loss = self.fn(x, y, sample_weight, self.lr, self.scalars)
+        except Exception as e:  # noqa: BLE001 - the eager step runs instead, with a warning
+            if not first:
+                raise
+            self.failed = f"torch.compile could not compile it ({type(e).__name__}: {e})"
+            warnings.warn(
+                f"jit_compile=True: the training step of model '{self.model.name}' runs eagerly "
+                f"because {self.failed[:500]}",
+                stacklevel=3,
+            )
+            torch._dynamo.reset()
+            return None
+        self._ran = True
+        opt._step_count += 1
+        return loss
