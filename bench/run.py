@@ -29,7 +29,8 @@ sys.path.insert(0, str(HERE))
 from worker import IMPLS, MARKER  # noqa: E402
 from workloads import SIZES, WORKLOADS  # noqa: E402
 
-PEERS = tuple(i for i in IMPLS if i != "ketorch")
+PEERS = tuple(i for i in IMPLS if not i.startswith("ketorch"))
+KERAS_PEERS = tuple(i for i in PEERS if i.startswith("keras-"))
 
 
 def _csv(value: str, allowed: tuple[str, ...], arg: str) -> list[str]:
@@ -130,12 +131,12 @@ def run_worker(
     }
 
 
-def ratios(results: list[dict]) -> dict:
-    """ketorch's throughput divided by each peer's, per workload (> 1: ketorch is faster)."""
+def ratios(results: list[dict], mine_impl: str = "ketorch") -> dict:
+    """``mine_impl``'s throughput divided by each peer's, per workload (> 1: ketorch is faster)."""
     by_key = {(r["workload"], r["impl"]): r for r in results if r.get("status") == "ok"}
     out: dict = {}
     for workload in dict.fromkeys(r["workload"] for r in results):
-        mine = by_key.get((workload, "ketorch"))
+        mine = by_key.get((workload, mine_impl))
         if mine is None:
             continue
         for peer in PEERS:
@@ -152,7 +153,7 @@ def ratios(results: list[dict]) -> dict:
 def format_table(results: list[dict], device: str) -> str:
     """The results as a fixed-width text table, one row per workload and impl."""
     rat = ratios(results)
-    cols = ["workload", "impl", "train/s", "predict/s", "peak RSS MB"]
+    cols = ["workload", "impl", "train/s", "predict/s", "warm-up s", "peak RSS MB"]
     if device == "cuda":
         cols.append("peak CUDA MB")
     cols += ["ketorch/impl train", "ketorch/impl predict", "note"]
@@ -164,6 +165,7 @@ def format_table(results: list[dict], device: str) -> str:
             row += [f"{r['train_samples_per_s']:,.1f}", f"{r['predict_samples_per_s']:,.1f}"]
         else:
             row += ["-", "-"]
+        row.append(f"{r['warmup_s']:.1f}" if r.get("warmup_s") is not None else "-")
         row.append(f"{r['peak_rss_mb']:,.0f}" if r.get("peak_rss_mb") else "-")
         if device == "cuda":
             row.append(f"{r['peak_cuda_mb']:,.0f}" if r.get("peak_cuda_mb") else "-")
@@ -189,6 +191,25 @@ def format_table(results: list[dict], device: str) -> str:
         prev = row[0]
         lines.append(fmt(row))
     return "\n".join(lines)
+
+
+def best_keras(results: list[dict]) -> list[str]:
+    """One line per workload and ketorch row: its ratio to the fastest Keras backend."""
+    lines = []
+    for mine_impl in ("ketorch", "ketorch-jit"):
+        rat = ratios(results, mine_impl)
+        for workload, peers in rat.items():
+            keras = {p: v for p, v in peers.items() if p in KERAS_PEERS}
+            if not keras:
+                continue
+            # The fastest peer has the smallest ratio.
+            tp = min(keras, key=lambda p: keras[p]["train"])
+            pp = min(keras, key=lambda p: keras[p]["predict"])
+            lines.append(
+                f"{workload:<11} {mine_impl:<11} vs fastest Keras: train "
+                f"{keras[tp]['train']:.2f}x ({tp}), predict {keras[pp]['predict']:.2f}x ({pp})"
+            )
+    return lines
 
 
 def _note(r: dict) -> str:
@@ -244,8 +265,16 @@ def main(argv=None) -> int:
     )
     print("ratio columns: ketorch's throughput / that impl's (> 1.00x: ketorch is faster)\n")
     print(table)
+    summary = best_keras(results)
+    if summary:
+        print("\n" + "\n".join(summary))
 
-    payload = {"meta": meta, "results": results, "ratios": ratios(results)}
+    payload = {
+        "meta": meta,
+        "results": results,
+        "ratios": ratios(results),
+        "ratios_jit": ratios(results, "ketorch-jit"),
+    }
     if args.json is not None:
         targets = [args.json]
     else:

@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 
-IMPLS = ("ketorch", "keras-jax", "keras-tensorflow", "keras-torch", "torch")
+IMPLS = ("ketorch", "ketorch-jit", "keras-jax", "keras-tensorflow", "keras-torch", "torch")
 MARKER = "BENCH_RESULT "
 
 # Where a ketorch layer lives when ketorch.layers does not (yet) export it.
@@ -117,7 +117,7 @@ def _run_keras(args, plan, result):
     from workloads import LAYERS_NEEDED, build_keras_model, dims_for, make_data
 
     t0 = time.perf_counter()
-    if args.impl == "ketorch":
+    if args.impl.startswith("ketorch"):
         import ketorch as keras
 
         layers = _Layers(keras.layers, result["notes"])
@@ -142,7 +142,8 @@ def _run_keras(args, plan, result):
     xp, _ = make_data(args.workload, plan.predict, args.seed + 1, dims)
     x = x[0] if len(x) == 1 else x
     xp = xp[0] if len(xp) == 1 else xp
-    model = build_keras_model(keras, layers, args.workload, dims)
+    extra = {"jit_compile": True} if args.impl == "ketorch-jit" else {}
+    model = build_keras_model(keras, layers, args.workload, dims, **extra)
     result["params"] = int(model.count_params())
 
     def head(a, n):
@@ -171,14 +172,14 @@ def _run_keras(args, plan, result):
 def _sync(args):
     if args.device != "cuda":
         return
-    if args.impl in ("ketorch", "keras-torch", "torch"):
+    if args.impl in ("ketorch", "ketorch-jit", "keras-torch", "torch"):
         import torch
 
         torch.cuda.synchronize()
 
 
 def _reset_cuda_peak(args):
-    if args.device == "cuda" and args.impl in ("ketorch", "keras-torch", "torch"):
+    if args.device == "cuda" and args.impl in ("ketorch", "ketorch-jit", "keras-torch", "torch"):
         import torch
 
         torch.cuda.reset_peak_memory_stats()
@@ -282,7 +283,7 @@ def _run_torch(args, plan, result):
 def _check_device(impl: str, device: str) -> None:
     if device != "cuda":
         return
-    if impl in ("ketorch", "keras-torch", "torch"):
+    if impl in ("ketorch", "ketorch-jit", "keras-torch", "torch"):
         import torch
 
         if not torch.cuda.is_available():
@@ -338,7 +339,7 @@ def _cuda_peak_mb(args) -> float | None:
     if args.device != "cuda":
         return None
     try:
-        if args.impl in ("ketorch", "keras-torch", "torch"):
+        if args.impl in ("ketorch", "ketorch-jit", "keras-torch", "torch"):
             import torch
 
             return torch.cuda.max_memory_allocated() / 2**20

@@ -130,7 +130,7 @@ def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
 # ------------------------------------------------------------------------- Keras-API models ---
 
 
-def build_keras_model(keras, layers, workload: str, dims: Dims = Dims()):
+def build_keras_model(keras, layers, workload: str, dims: Dims = Dims(), **compile_kwargs):
     """Build and compile ``workload`` with the Keras API of ``keras``.
 
     Args:
@@ -138,6 +138,8 @@ def build_keras_model(keras, layers, workload: str, dims: Dims = Dims()):
         layers: the layers namespace to use (normally ``keras.layers``).
         workload: one of ``WORKLOADS``.
         dims: input sizes.
+        **compile_kwargs: extra ``model.compile`` arguments (``jit_compile=True`` for the
+            ``ketorch-jit`` row).
 
     Returns:
         A compiled model.
@@ -148,7 +150,12 @@ def build_keras_model(keras, layers, workload: str, dims: Dims = Dims()):
         x = layers.Dense(64, activation="relu")(x)
         outputs = layers.Dense(MLP_CLASSES, activation="softmax")(x)
         model = keras.Model(inputs=inputs, outputs=outputs)
-        model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer="rmsprop",
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+            **compile_kwargs,
+        )
         return model
     if workload == "lstm":
         model = keras.Sequential(
@@ -160,7 +167,9 @@ def build_keras_model(keras, layers, workload: str, dims: Dims = Dims()):
                 layers.Dense(1, activation="sigmoid"),
             ]
         )
-        model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"], **compile_kwargs
+        )
         return model
     if workload == "cnn":
         model = keras.Sequential(
@@ -173,7 +182,7 @@ def build_keras_model(keras, layers, workload: str, dims: Dims = Dims()):
                 layers.Dense(CNN_CLASSES, activation="softmax"),
             ]
         )
-        model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+        model.compile(optimizer="rmsprop", loss="categorical_crossentropy", **compile_kwargs)
         return model
     if workload == "transformer":
         # Positions come in as a second input, so the model needs layers only (no backend ops).
@@ -195,7 +204,9 @@ def build_keras_model(keras, layers, workload: str, dims: Dims = Dims()):
         x = layers.GlobalAveragePooling1D()(x)
         outputs = layers.Dense(1, activation="sigmoid")(x)
         model = keras.Model(inputs=[tokens, positions], outputs=outputs)
-        model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"], **compile_kwargs
+        )
         return model
     raise ValueError(f"workload must be one of {WORKLOADS}. Received: workload={workload!r}")
 

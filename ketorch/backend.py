@@ -123,14 +123,28 @@ def clear_session() -> None:
 class _CallContext:
     """Holds the ``training`` flag of the outermost layer call for nested calls."""
 
-    __slots__ = ("training", "losses")
+    __slots__ = ("training", "losses", "state_updates")
 
     def __init__(self):
         self.training = None
         self.losses = None  # a list while a train/test step collects add_loss() values
+        # A list while a compiled step traces the loss under torch.func.grad, which forbids
+        # in-place writes to tensors from outside: (variable, new value) pairs applied after.
+        self.state_updates = None
 
 
 CALL_CONTEXT = _CallContext()
+
+
+def assign_state(variable: torch.Tensor, value: torch.Tensor) -> None:
+    """``variable.copy_(value)`` for non-trainable state (moving statistics), deferred while a
+    compiled training step traces its loss."""
+    updates = CALL_CONTEXT.state_updates
+    if updates is not None:
+        updates.append((variable, value.detach()))
+        return
+    with torch.no_grad():
+        variable.copy_(value)
 
 
 def to_tensor(x, dtype=None, device=None) -> torch.Tensor:

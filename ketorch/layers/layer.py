@@ -59,6 +59,9 @@ class Layer(nn.Module):
         batch_input_shape: Keras 2 style: the full input shape.
     """
 
+    # Why compile(jit_compile=True) should leave a model holding this layer eager (None: no reason).
+    _jit_unfriendly: str | None = None
+
     _call_has_training = False
     _call_has_mask = False
 

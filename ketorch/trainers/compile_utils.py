@@ -7,10 +7,13 @@ and keep every running value on the device.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
+from ..backend import CALL_CONTEXT
 
 
 def _per_output(spec, output_names, what):
@@ -110,7 +113,12 @@ class CompileLoss:
                 ) from e
             tracker = self.trackers[i]
             if tracker is not None:
-                tracker.update_state(value.detach(), sample_weight=y_pred[i].shape[0])
+                update = functools.partial(tracker.update_state, sample_weight=y_pred[i].shape[0])
+                deferred = CALL_CONTEXT.state_updates  # a compiled step applies it after grad
+                if deferred is not None:
+                    deferred.append((update, value.detach()))
+                else:
+                    update(value.detach())
             w = self.weights[i]
             value = value if w == 1.0 else value * w
             total = value if total is None else total + value

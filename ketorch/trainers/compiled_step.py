@@ -13,6 +13,7 @@ warning that names the reason.
 
 from __future__ import annotations
 
+import types
 import warnings
 
 import torch
@@ -41,7 +42,30 @@ def ineligible_reason(model) -> str | None:
         return "float16 loss scaling skips steps on the host"
     if model._constrained:
         return "weight constraints are applied on the host"
+    for layer in model._flatten_layers():
+        if layer._jit_unfriendly:
+            return f"layer '{layer.name}' ({type(layer).__name__}): {layer._jit_unfriendly}"
     return None
+
+
+def _compile_per_instance(step):
+    """``torch.compile`` of ``step._step`` with a cache of its own and tensor-only guards.
+
+    Dynamo's guards on every Python object the step touches (layers, optimizer, metrics) cost
+    about 50 us a call, as much as the small models' whole graph. Only the tensor guards are
+    kept: the learning rate and the optimizer's per-step numbers come in as tensors, and
+    ``model.compile()`` or a change of the trainable weights builds a new step. Dynamo caches
+    compiled code per code object, so each step gets a copy of ``_step``'s code: without tensor
+    identity guards, two models with equal shapes must never share a cache entry.
+    """
+    code = CompiledTrainStep._step.__code__.replace(co_name=f"_step_{id(step):x}")
+    fn = types.FunctionType(code, CompiledTrainStep._step.__globals__, code.co_name)
+    return torch.compile(
+        fn.__get__(step),
+        fullgraph=True,
+        dynamic=False,
+        options={"guard_filter_fn": torch.compiler.keep_tensor_guards_unsafe},
+    )
 
 
 class CompiledTrainStep:
@@ -79,13 +103,15 @@ class CompiledTrainStep:
         self.lr = torch.zeros((), device=device)
         self.scalars = {}
         self.uses_schedule = opt._lr_schedule is not None
-        self.fn = torch.compile(self._step, fullgraph=True, dynamic=False)
+        self.fn = _compile_per_instance(self)
 
     # ---------------------------------------------------------------- the traced step
     def _loss(self, values, x, y, sample_weight):
         model = self.model
         collector = []
+        updates = []
         CALL_CONTEXT.losses = collector
+        CALL_CONTEXT.state_updates = updates
         try:
             y_pred = torch.func.functional_call(
                 model,
@@ -96,20 +122,30 @@ class CompiledTrainStep:
             )
         finally:
             CALL_CONTEXT.losses = None
-        y_pred = to_float32(model._flat_outputs(y_pred))
-        loss = model._compile_loss(y, y_pred, sample_weight)
+        try:
+            y_pred = to_float32(model._flat_outputs(y_pred))
+            loss = model._compile_loss(y, y_pred, sample_weight)  # per-output loss trackers
+        finally:
+            CALL_CONTEXT.state_updates = None
         for extra in collector:
             loss = loss + extra
         for i, reg in self.regularized:
             loss = loss + reg(values[i])
         scaled = model.optimizer.scale_loss(loss)
-        return scaled, (loss.detach(), [p.detach() for p in y_pred])
+        aux = (loss.detach(), [p.detach() for p in y_pred], [v for _, v in updates])
+        self._state_targets = [t for t, _ in updates]
+        return scaled, aux
 
     def _step(self, x, y, sample_weight, lr, scalars):
-        grads, (loss, y_pred) = torch.func.grad(self._loss, has_aux=True)(
+        grads, (loss, y_pred, new_state) = torch.func.grad(self._loss, has_aux=True)(
             self.params, x, y, sample_weight
         )
         with torch.no_grad():
+            for target, value in zip(self._state_targets, new_state):
+                if callable(target):  # a deferred metric update
+                    target(value)
+                else:
+                    target.copy_(value)
             self.model.optimizer._apply_traced(self.params, list(grads), lr, scalars)
             self.model._update_metrics(loss, x, y, y_pred, sample_weight)
         return loss

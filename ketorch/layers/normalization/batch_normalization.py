@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from ... import config as _config
 from ... import constraints, initializers, regularizers
+from ...backend import assign_state
 from ..input_spec import InputSpec
 from ..layer import Layer
 
@@ -241,9 +242,10 @@ class BatchNormalization(Layer):
         y = self._fused(x, batch_mean, batch_var, self.gamma, self.beta, True, 1.0)
         m = self.momentum
         with torch.no_grad():
-            self.moving_mean.mul_(m).add_(batch_mean.to(self.moving_mean.dtype), alpha=1.0 - m)
-            self.moving_variance.mul_(m).add_(
-                batch_var.to(self.moving_variance.dtype), alpha=(1.0 - m) * (n - 1) / n
+            mm, mv = self.moving_mean, self.moving_variance
+            assign_state(mm, torch.add(mm * m, batch_mean.to(mm.dtype), alpha=1.0 - m))
+            assign_state(
+                mv, torch.add(mv * m, batch_var.to(mv.dtype), alpha=(1.0 - m) * (n - 1) / n)
             )
         return y
 
@@ -311,15 +313,17 @@ class BatchNormalization(Layer):
         self._update(self.renorm_mean, mean, self.renorm_momentum)
         self._update(self.renorm_stddev, stddev, self.renorm_momentum)
         self._update(self.moving_mean, mean, self.momentum)
-        self._update(self.moving_stddev, stddev, self.momentum)
+        new_stddev = self._update(self.moving_stddev, stddev, self.momentum)
         with torch.no_grad():
-            self.moving_variance.copy_(F.relu(self.moving_stddev**2 - self.epsilon))
+            assign_state(self.moving_variance, F.relu(new_stddev**2 - self.epsilon))
         return new_gamma, new_beta
 
     @staticmethod
     def _update(moving, value, momentum):
         with torch.no_grad():
-            moving.mul_(momentum).add_(value.to(moving.dtype), alpha=1.0 - momentum)
+            new = torch.add(moving * momentum, value.to(moving.dtype), alpha=1.0 - momentum)
+            assign_state(moving, new)
+        return new
 
     # ---------------------------------------------------------------- shapes
     def compute_output_shape(self, input_shape):

@@ -80,6 +80,10 @@ class LSTM(Layer):
         (torch.Size([2, 5, 4]), torch.Size([2, 4]))
     """
 
+    # compile(jit_compile=True): torch.func.grad unrolls the time loop into a per-step graph
+    # (minutes to compile, slower than the eager fused kernel), so such models train eagerly.
+    _jit_unfriendly = "its time loop unrolls into a graph per timestep"
+
     def __init__(
         self,
         units,

@@ -82,6 +82,10 @@ class RNN(Layer):
         torch.Size([2, 5, 4])
     """
 
+    # compile(jit_compile=True): torch.func.grad unrolls the time loop into a per-step graph
+    # (minutes to compile, slower than the eager fused kernel), so such models train eagerly.
+    _jit_unfriendly = "its time loop unrolls into a graph per timestep"
+
     def __init__(
         self,
         cell,
