@@ -183,7 +183,12 @@ def test_models_the_graph_cannot_express_train_eagerly_with_a_warning():
     x = RNG.integers(1, 20, (40, 5)).astype(np.int32)
     y = RNG.integers(0, 2, (40, 1)).astype(np.float32)
     model = ketorch.Sequential(
-        [ketorch.Input((5,), dtype="int32"), layers.Embedding(20, 4), layers.LSTM(3), layers.Dense(1)]
+        [
+            ketorch.Input((5,), dtype="int32"),
+            layers.Embedding(20, 4),
+            layers.LSTM(3),
+            layers.Dense(1),
+        ]
     )
     model.compile("rmsprop", "mse", jit_compile=True)
     with pytest.warns(UserWarning, match=r"runs eagerly because layer 'lstm.*' \(LSTM\)"):
