@@ -64,7 +64,12 @@ def _compile_per_instance(step):
         fn.__get__(step),
         fullgraph=True,
         dynamic=False,
-        options={"guard_filter_fn": torch.compiler.keep_tensor_guards_unsafe},
+        # The tensor guards check sizes and strides already: Inductor's own per-call size
+        # asserts (about 20 a step) are redundant.
+        options={
+            "guard_filter_fn": torch.compiler.keep_tensor_guards_unsafe,
+            "size_asserts": False,
+        },
     )
 
 
