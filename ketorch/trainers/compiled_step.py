@@ -42,14 +42,19 @@ def ineligible_reason(model) -> str | None:
         return "float16 loss scaling skips steps on the host"
     if model._constrained:
         return "weight constraints are applied on the host"
+    return _unfriendly_layer(model)
+
+
+def _unfriendly_layer(model) -> str | None:
     for layer in model._flatten_layers():
         if layer._jit_unfriendly:
             return f"layer '{layer.name}' ({type(layer).__name__}): {layer._jit_unfriendly}"
     return None
 
 
-def _compile_per_instance(step):
-    """``torch.compile`` of ``step._step`` with a cache of its own and tensor-only guards.
+def _compile_per_instance(step, method=None):
+    """``torch.compile`` of ``method`` (default ``CompiledTrainStep._step``) bound to ``step``,
+    with a cache of its own and tensor-only guards.
 
     Dynamo's guards on every Python object the step touches (layers, optimizer, metrics) cost
     about 50 us a call, as much as the small models' whole graph. Only the tensor guards are
@@ -58,8 +63,9 @@ def _compile_per_instance(step):
     compiled code per code object, so each step gets a copy of ``_step``'s code: without tensor
     identity guards, two models with equal shapes must never share a cache entry.
     """
-    code = CompiledTrainStep._step.__code__.replace(co_name=f"_step_{id(step):x}")
-    fn = types.FunctionType(code, CompiledTrainStep._step.__globals__, code.co_name)
+    method = method or CompiledTrainStep._step
+    code = method.__code__.replace(co_name=f"{method.__name__}_{id(step):x}")
+    fn = types.FunctionType(code, method.__globals__, code.co_name)
     return torch.compile(
         fn.__get__(step),
         fullgraph=True,
@@ -198,3 +204,58 @@ class CompiledTrainStep:
         self._ran = True
         opt._step_count += 1
         return loss
+
+
+def _signature(*tensors):
+    def sig(t):
+        if t is None:
+            return None
+        if isinstance(t, (list, tuple)):
+            return tuple(sig(v) for v in t)
+        if isinstance(t, dict):
+            return tuple((k, sig(v)) for k, v in t.items())
+        return (tuple(t.shape), t.dtype, t.device)
+
+    return sig(tensors)
+
+
+class CompiledPredictStep:
+    """One model's compiled inference forward pass, for ``predict`` with ``jit_compile=True``.
+
+    Call it with a batch (under ``no_grad``); it returns the float32 outputs as a list, or None
+    when the batch must take the eager path (another shape, or a model left eager).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.signature = None
+        self.ran = False
+        self.failed = _unfriendly_layer(model)
+        if self.failed is None:
+            self.fn = _compile_per_instance(self, CompiledPredictStep._forward)
+
+    def _forward(self, x):
+        return to_float32(self.model._flat_outputs(self.model(x, training=False)))
+
+    def __call__(self, x):
+        if self.failed is not None:
+            return None
+        signature = _signature(x)
+        if self.signature is None:
+            self.signature = signature
+        elif signature != self.signature:
+            return None
+        try:
+            out = self.fn(x)
+        except Exception as e:  # noqa: BLE001 - the eager forward runs instead, with a warning
+            if self.ran:
+                raise
+            self.failed = f"torch.compile could not compile it ({type(e).__name__}: {e})"
+            warnings.warn(
+                f"jit_compile=True: predict() of model '{self.model.name}' runs eagerly "
+                f"because {self.failed[:500]}",
+                stacklevel=3,
+            )
+            return None
+        self.ran = True
+        return out

@@ -87,6 +87,7 @@ class Trainer:
         self._run_eagerly = False
         self._jit_compile = False
         self._compiled_step = None
+        self._compiled_predict = None
         self._steps_per_execution = 1
         self._auto_scale_loss = True
         self._grad_scaler = None
@@ -163,6 +164,7 @@ class Trainer:
             )
         self._jit_compile = jit_compile is True
         self._compiled_step = None
+        self._compiled_predict = None
         self._steps_per_execution = steps_per_execution
         self._auto_scale_loss = bool(auto_scale_loss)
         self._grad_scaler = None
@@ -1011,6 +1013,13 @@ class Trainer:
         outputs = []
         cbs.on_predict_begin()
         has_user = cbs.needs_batch_logs["on_predict_batch_end"]
+        compiled = None
+        if self._jit_compile and dist is None:
+            if self._compiled_predict is None:
+                from .compiled_step import CompiledPredictStep
+
+                self._compiled_predict = CompiledPredictStep(self)
+            compiled = self._compiled_predict
         try:
             for step, (bx, _, _) in enumerate(batches.epoch()):
                 if steps is not None and step >= steps:
@@ -1020,7 +1029,10 @@ class Trainer:
                 if dist is not None and _rows(bx) == 0:
                     outputs.append(None)  # an empty share of the last global batch
                     continue
-                out = to_float32(self._flat_outputs(self(self._model_input(bx), training=False)))
+                mx = self._model_input(bx)
+                out = compiled(mx) if compiled is not None and step > 0 else None
+                if out is None:
+                    out = to_float32(self._flat_outputs(self(mx, training=False)))
                 outputs.append(out)
                 if has_user:
                     cbs.on_predict_batch_end(

@@ -73,8 +73,10 @@ def test_mlp_matches_eager_and_keras():
         np.testing.assert_allclose(h_jit.history[key], h_keras.history[key], atol=1e-5)
     for a, b in zip(theirs.get_weights(), jit.get_weights()):
         np.testing.assert_allclose(b, a, atol=1e-5)
-    # The model stays an ordinary module: predict and evaluate agree with the eager twin.
+    # predict runs a compiled forward for the full batches and agrees with the eager twin.
     np.testing.assert_allclose(jit.predict(x, verbose=0), eager.predict(x, verbose=0), atol=1e-5)
+    assert jit._compiled_predict.ran and jit._compiled_predict.failed is None
+    assert eager._compiled_predict is None
 
 
 def test_optimizer_options_schedule_regularizers_and_sample_weight():
