@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 _DTYPES = {
     "float16": torch.float16,
@@ -189,3 +190,17 @@ def image_data_format() -> str:
 def backend() -> str:
     """The engine name: ``"torch"``."""
     return "torch"
+
+
+def dropout(x: torch.Tensor, rate: float) -> torch.Tensor:
+    """Inverted dropout with torch's global generator: drop with probability ``rate``, scale
+    the kept values by ``1 / (1 - rate)``.
+
+    On CPU a uniform draw compared with ``rate`` is about twice as fast as the
+    ``bernoulli_`` inside ``F.dropout`` (torch's CPU bernoulli is a slow per-element path);
+    elsewhere ``F.dropout``'s fused kernel is used.
+    """
+    if x.device.type != "cpu":
+        return F.dropout(x, rate, True)
+    mask = torch.rand(x.shape, device=x.device).ge_(rate).mul_(1.0 / (1.0 - rate))
+    return x * mask.to(x.dtype)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from ... import backend
 
@@ -59,7 +58,7 @@ class SeededDropout:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if self.seed is None:
-            return F.dropout(x, self.rate, True)
+            return backend.dropout(x, self.rate)
         gen = self._generators.get(x.device)
         if gen is None:
             gen = torch.Generator(device=x.device)

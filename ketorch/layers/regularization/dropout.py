@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
+from ... import backend
 from ..layer import Layer
 
 
@@ -52,7 +52,7 @@ class Dropout(Layer):
         if self.rate >= 1.0:
             return torch.zeros_like(inputs)
         if self.noise_shape is None and self._generator is None:
-            return F.dropout(inputs, self.rate, True)
+            return backend.dropout(inputs, self.rate)
         shape = self.noise_shape or tuple(inputs.shape)
         shape = tuple(s if s is not None else d for s, d in zip(shape, inputs.shape))
         keep = torch.empty(shape, dtype=inputs.dtype)
