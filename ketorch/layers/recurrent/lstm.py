@@ -8,6 +8,8 @@ from ... import activations, backend, regularizers
 from ..input_spec import InputSpec, check_input_spec
 from ..layer import Layer
 from .lstm_cell import LSTMCell
+from .lstm_loop import loop_lstm
+from .lstm_loop import supports as loop_supports
 from .lstm_ops import dropout_masks, fused_lstm, fused_lstm_masked, generic_lstm
 
 _TANH = (activations.tanh, torch.tanh)
@@ -263,6 +265,21 @@ class LSTM(Layer):
                     x, mask, h0, c0, kernel, rec_kernel, bias, need_cell, self.zero_output_for_mask
                 )
             last = out[:, -1]
+        elif (
+            mask is None
+            and not rec_dropout
+            and loop_supports(cell.activation, cell.recurrent_activation)
+        ):
+            # e.g. Keras 2's recurrent_activation="hard_sigmoid": a loop with a hand-written
+            # backward (lstm_loop.py), several times faster than the autograd-recorded loop.
+            if in_dropout:
+                keep = dropout_masks((batch, features), cell.dropout, None, x, self._generator)
+                x = x * keep.unsqueeze(1)
+            out, h, c = loop_lstm(
+                x, h0, c0, kernel, rec_kernel, bias, cell.activation, cell.recurrent_activation,
+                self.return_sequences,
+            )  # fmt: skip
+            last = h
         else:
             in_masks = rec_masks = None
             if in_dropout:
