@@ -178,29 +178,40 @@ def test_compute_output_shape_and_mask():
 
 
 @pytest.mark.parametrize(
-    "kwargs,fused",
+    "kwargs,fusable,loopable",
     [
-        ({}, True),
-        ({"use_bias": False}, True),
-        ({"dropout": 0.3}, True),
-        ({"reset_after": False}, False),
-        ({"recurrent_activation": "hard_sigmoid"}, False),
-        ({"recurrent_dropout": 0.3}, False),
+        ({}, True, True),
+        ({"use_bias": False}, True, True),
+        ({"dropout": 0.3}, True, True),
+        ({"reset_after": False}, False, False),
+        ({"recurrent_activation": "hard_sigmoid"}, False, True),
+        ({"recurrent_dropout": 0.3}, False, False),
     ],
 )
 @pytest.mark.parametrize("masked", [False, True])
-def test_fused_kernel_is_used_when_the_math_allows(kwargs, fused, masked, monkeypatch):
+@pytest.mark.parametrize("grad", [False, True])
+def test_kernel_choice(kwargs, fusable, loopable, masked, grad, monkeypatch):
+    # Unmasked sequences take the hand-written-backward loop when it knows the math: always
+    # when the fused kernel cannot run them, and for CPU training when it can (it is faster
+    # there). Otherwise the fused kernel when the math allows, else the autograd loop.
     calls = []
-    real = gru_cell.fused_gru
+    for name in ("fused_gru", "loop_gru"):
+        real = getattr(gru_cell, name)
 
-    def spy(*args, **kw):
-        calls.append(1)
-        return real(*args, **kw)
+        def spy(*args, _real=real, _name=name, **kw):
+            calls.append(_name)
+            return _real(*args, **kw)
 
-    monkeypatch.setattr(gru_cell, "fused_gru", spy)
+        monkeypatch.setattr(gru_cell, name, spy)
     mask = torch.as_tensor(MASK) if masked else None
-    GRU(3, **kwargs)(torch.randn(4, 6, 5), mask=mask, training=True)
-    assert bool(calls) == fused
+    with torch.set_grad_enabled(grad):
+        GRU(3, **kwargs)(torch.randn(4, 6, 5), mask=mask, training=True)
+    if loopable and not masked and (grad or not fusable):
+        assert calls == ["loop_gru"]
+    elif fusable:
+        assert calls == ["fused_gru"]
+    else:
+        assert calls == []
 
 
 def test_dropout_only_in_training_and_seeded():
