@@ -289,10 +289,36 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        self._step_body()
+        return loss
+
+    def _step_body(self) -> None:
         params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
         if params:
-            self._apply(params, [p.grad for p in params])
-        return loss
+            with torch.no_grad():
+                self._apply(params, [p.grad for p in params])
+
+    def _trainer_step(self) -> None:
+        """`step()` for ketorch's training loop: without step hooks, skips torch.optim's
+        profiling wrapper (a `record_function` and two hook scans, ~15 us a step)."""
+        from torch.optim import optimizer as torch_optimizer
+
+        if (
+            self._optimizer_step_pre_hooks
+            or self._optimizer_step_post_hooks
+            or torch_optimizer._global_optimizer_pre_hooks
+            or torch_optimizer._global_optimizer_post_hooks
+        ):
+            self.step()
+        else:
+            self._step_body()
+
+    def _trainer_zero_grad(self) -> None:
+        """`zero_grad(set_to_none=True)` without torch.optim's profiling wrapper."""
+        if self.built:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = None
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, torch.Tensor]]) -> torch.Tensor:
         """Keras API: applies `(gradient, parameter)` pairs, building on first use.

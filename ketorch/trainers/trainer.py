@@ -88,6 +88,7 @@ class Trainer:
         self._jit_compile = False
         self._compiled_step = None
         self._compiled_predict = None
+        self._ketorch_opt = False
         self._steps_per_execution = 1
         self._auto_scale_loss = True
         self._grad_scaler = None
@@ -288,6 +289,7 @@ class Trainer:
             if getattr(w, "_keras_constraint", None) is not None
         ]
         self._scales_loss = getattr(opt, "loss_scale_factor", None) is not None
+        self._ketorch_opt = isinstance(opt, optimizers_mod.Optimizer)
         if (
             self._grad_scaler is None
             and self._auto_scale_loss
@@ -389,7 +391,10 @@ class Trainer:
         for w, reg in self._regularized:
             loss = loss + reg(w)
         opt = self.optimizer
-        opt.zero_grad(set_to_none=True)
+        if self._ketorch_opt:
+            opt._trainer_zero_grad()
+        else:
+            opt.zero_grad(set_to_none=True)
         scaled = opt.scale_loss(loss) if self._scales_loss else loss
         if self._grad_scaler is not None:
             scaled = self._grad_scaler.scale(scaled)
@@ -406,6 +411,8 @@ class Trainer:
         if scaler is not None:
             scaler.step(self.optimizer)
             scaler.update()
+        elif self._ketorch_opt:
+            self.optimizer._trainer_step()
         else:
             self.optimizer.step()
         if self._constrained:

@@ -345,3 +345,28 @@ def test_grad_none_params_are_skipped_and_grads_untouched():
         opt.step()
     torch.testing.assert_close(params[1].detach(), before)
     torch.testing.assert_close(params[0].grad, torch.full((3, 2), 5.0))
+
+
+def test_step_hooks_run_inside_fit():
+    # fit skips torch.optim's profiling wrapper only while no step hook is registered.
+    import numpy as np
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    import ketorch
+
+    model = ketorch.Sequential([ketorch.Input((3,)), ketorch.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((64, 3), np.float32), np.ones((64, 1), np.float32)
+    model.fit(x, y, batch_size=32, verbose=0)
+    calls = []
+    handle = model.optimizer.register_step_pre_hook(lambda opt, args, kwargs: calls.append("pre"))
+    global_handle = register_optimizer_step_post_hook(lambda opt, a, k: calls.append("post"))
+    try:
+        model.fit(x, y, batch_size=32, verbose=0)
+    finally:
+        handle.remove()
+        global_handle.remove()
+    assert calls == ["pre", "post", "pre", "post"]
+    before = int(model.optimizer.iterations)
+    model.fit(x, y, batch_size=32, verbose=0)
+    assert int(model.optimizer.iterations) == before + 2 and len(calls) == 4

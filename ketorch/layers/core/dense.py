@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 
 from ... import activations, constraints, initializers, regularizers
@@ -103,8 +104,12 @@ class Dense(Layer):
     def call(self, inputs):
         if not inputs.is_floating_point():
             inputs = inputs.float()
-        # F.linear wants (out, in); kernel.T is a free view of Keras's (in, out) layout.
-        x = F.linear(inputs, self.kernel.T, self.bias)
+        if inputs.dim() == 2 and self.bias is not None:
+            # One addmm on Keras's (in, out) kernel: a single backward node, no view nodes.
+            x = torch.addmm(self.bias, inputs, self.kernel)
+        else:
+            # F.linear wants (out, in); kernel.T is a free view of Keras's (in, out) layout.
+            x = F.linear(inputs, self.kernel.T, self.bias)
         return x if self._linear_act else self.activation(x)
 
     def compute_output_shape(self, input_shape):
