@@ -184,8 +184,8 @@ class GRUCell(Layer):
             and not rec_dropout
         )
         # The hand-written-backward loop: for activations the fused kernel lacks (Keras 2's
-        # hard_sigmoid), and for CPU training, where it beats torch's GRU kernel (which
-        # records every step for autograd) by about 30%.
+        # hard_sigmoid), and for CPU training, where it beats torch's GRU kernel by about 30%
+        # (docs/performance.md).
         loop = (
             mask is None
             and self.reset_after
