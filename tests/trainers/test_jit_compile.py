@@ -235,3 +235,33 @@ def test_recompile_and_trainable_changes_trace_again():
 
     with pytest.raises(ValueError, match="jit_compile"):
         model.compile("sgd", "mse", jit_compile="yes")
+
+
+def test_learning_rate_changes_from_callbacks_reach_the_compiled_step():
+    x = RNG.random((64, 5), dtype=np.float32)
+    y = RNG.random((64, 1), dtype=np.float32)
+
+    def build():
+        return ketorch.Sequential([ketorch.Input((5,)), layers.Dense(1)])
+
+    def schedule(epoch, lr):
+        return 0.1 if epoch == 0 else 0.0  # the second epoch must not move the weights
+
+    eager, jit = _twins(build, optimizer=ketorch.optimizers.SGD(0.5), loss="mse")
+    jit.compile(optimizer=ketorch.optimizers.SGD(0.5), loss="mse", jit_compile=True)
+    kw = dict(batch_size=32, epochs=2, shuffle=False, verbose=0)
+    cb = [ketorch.callbacks.LearningRateScheduler(schedule)]
+    h_eager = eager.fit(x, y, callbacks=cb, **kw)
+    after_first = None
+
+    class Snapshot(ketorch.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            nonlocal after_first
+            if epoch == 0:
+                after_first = [w.copy() for w in self.model.get_weights()]
+
+    h_jit = jit.fit(x, y, callbacks=[*cb, Snapshot()], **kw)
+    _compiled_steps(jit)
+    _assert_same(eager, jit, h_eager, h_jit)
+    for a, b in zip(after_first, jit.get_weights()):
+        np.testing.assert_array_equal(a, b)
