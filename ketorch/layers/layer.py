@@ -332,6 +332,7 @@ class Layer(nn.Module):
         p._keras_regularizer = regularizers.get(regularizer)
         p._keras_constraint = _get_constraint(constraint)
         p._keras_layer_name = self.name
+        p.value = p  # Keras variables expose their tensor as `.value` (e.g. `v.value.grad`)
         self.register_parameter(reg_name, p)
         object.__setattr__(self, reg_name, p)  # fast attribute access (no nn.Module lookup)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(p)

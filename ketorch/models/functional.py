@@ -57,9 +57,12 @@ class Functional(Model):
     """
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        super().__init__(
-            name=name or backend.unique_name("functional"), trainable=trainable, **kwargs
-        )
+        if name is None:
+            # A Model subclass built with the Functional API is named after its own class.
+            cls = type(self)
+            base = "functional" if cls is Functional else backend.to_snake_case(cls.__name__)
+            name = backend.unique_name(base)
+        super().__init__(name=name, trainable=trainable, **kwargs)
         self._inputs_struct = _normalize_io(inputs, "inputs")
         self._outputs_struct = _normalize_io(outputs, "outputs")
         self._input_tensors = flatten(self._inputs_struct)

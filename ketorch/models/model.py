@@ -49,6 +49,11 @@ class Model(Trainer, Layer):
             from .functional import Functional
 
             return Functional.__new__(Functional, *args, **kwargs)
+        if _functional_subclass_call(cls, args, kwargs):
+            # `class CustomModel(Model)` (say, with its own train_step) built as
+            # `CustomModel(inputs, outputs)`: the instance gets a class deriving from both,
+            # so the subclass's methods come first and Functional supplies the graph.
+            return super().__new__(_with_functional(cls), *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
@@ -182,3 +187,34 @@ class Model(Trainer, Layer):
 
     def _is_symbolic(self, x):
         return isinstance(x, KerasTensor)
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_subclass_call(cls, args, kwargs) -> bool:
+    """Whether a strict Model subclass is being called with Functional-API arguments."""
+    from .functional import Functional
+    from .sequential import Sequential
+
+    if cls is Model or issubclass(cls, (Functional, Sequential)):
+        return False
+    inputs = args[0] if args else kwargs.get("inputs")
+    has_outputs = len(args) >= 2 or "outputs" in kwargs
+    if inputs is None or not has_outputs:
+        return False
+    flat = list(inputs.values()) if isinstance(inputs, dict) else inputs
+    flat = flat if isinstance(flat, (list, tuple)) else [flat]
+    return bool(flat) and all(isinstance(t, KerasTensor) for t in flat)
+
+
+def _with_functional(cls):
+    """``cls`` with Functional behind it in the MRO (one class per subclass, cached)."""
+    from .functional import Functional
+
+    derived = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if derived is None:
+        derived = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+        derived.__qualname__ = cls.__qualname__
+        _FUNCTIONAL_SUBCLASSES[cls] = derived
+    return derived

@@ -8,6 +8,7 @@ logs.
 
 from __future__ import annotations
 
+import inspect
 import math
 import signal
 import threading
@@ -177,7 +178,8 @@ class Trainer:
                 f"You must call `compile()` before calling `{method}()`. For example: "
                 "model.compile(optimizer='adam', loss='mse')"
             )
-        if self._compile_loss is None and method in ("fit", "train_on_batch"):
+        custom_step = type(self).train_step is not Trainer.train_step  # brings its own loss
+        if self._compile_loss is None and method in ("fit", "train_on_batch") and not custom_step:
             raise ValueError(
                 f"The model was compiled without a loss, so `{method}()` cannot train it. Pass "
                 "`loss=` to `compile()`."
@@ -200,6 +202,7 @@ class Trainer:
         return [m.name for m in self.metrics]
 
     def reset_metrics(self):
+        self._custom_logs = None
         for m in self.metrics:
             m.reset_state()
 
@@ -355,6 +358,8 @@ class Trainer:
     # ----------------------------------------------------------------- steps
     def _run_train_step(self, x, y, sample_weight):
         """The compiled step when ``jit_compile=True`` covers this batch, else ``train_step``."""
+        if self._takes_data("train_step"):
+            return self._run_custom_step("train_step", x, y, sample_weight)
         if self._jit_compile:
             step = self._compiled_step
             if step is None:
@@ -484,6 +489,12 @@ class Trainer:
         if cm.entries:
             cm.update_state(y, [p.detach() for p in y_pred], sample_weight)
 
+    def _run_test_step(self, x, y, sample_weight):
+        if self._takes_data("test_step"):
+            with torch.no_grad():
+                return self._run_custom_step("test_step", x, y, sample_weight)
+        return self.test_step(x, y, sample_weight)
+
     @torch.no_grad()
     def test_step(self, x, y, sample_weight=None):
         collector = []
@@ -508,7 +519,85 @@ class Trainer:
         return loss
 
     def _logs(self):
+        custom = self.__dict__.get("_custom_logs")
+        if custom is not None:
+            return custom
         return {m.name: m.result() for m in self.metrics}
+
+    # ------------------------------------------- Keras 3 custom steps: step(self, data)
+    def _takes_data(self, name):
+        """Whether the model overrides ``name`` with Keras 3's ``step(self, data)`` signature
+        (ketorch's own steps take ``(x, y, sample_weight)``)."""
+        cls = type(self)
+        cache = _DATA_STEP_CACHE.setdefault(cls, {})
+        if name not in cache:
+            fn = getattr(cls, name)
+            takes_data = False
+            if fn is not getattr(Trainer, name):
+                params = list(inspect.signature(fn).parameters.values())[1:]
+                positional = [
+                    p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                ]
+                takes_data = len(positional) == 1
+            cache[name] = takes_data
+        return cache[name]
+
+    def _pack_data(self, x, y, sample_weight):
+        """``(x, y)`` or ``(x, y, sample_weight)`` as Keras hands them to a custom step."""
+        if isinstance(y, list) and len(y) == 1:
+            y = y[0]
+        return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+    def _build_compiled_from(self, x, y):
+        """Build the compiled loss and metrics from one inference pass, so that a custom step
+        finds them in ``self.metrics`` from its first batch on, as in Keras."""
+        closs, cm = self._compile_loss, self._compile_metrics
+        if (closs is None or closs.built) and (cm is None or cm.built):
+            return
+        with torch.no_grad():
+            y_pred = to_float32(self._flat_outputs(self(x, training=False)))
+        y_list = y if isinstance(y, list) else [y]
+        if closs is not None and not closs.built:
+            closs.build(self._data_output_names(), y_list, y_pred)
+        if cm is not None and not cm.built:
+            cm.build(self._data_output_names(), y_list, y_pred)
+
+    def _run_custom_step(self, name, x, y, sample_weight):
+        if y is not None:
+            self._build_compiled_from(x, y)
+        logs = getattr(self, name)(self._pack_data(x, y, sample_weight))
+        self._custom_logs = _flatten_logs(logs) if isinstance(logs, dict) else None
+        return logs
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of ``y_pred`` (computed from ``x`` when not given) against ``y``,
+        plus the model's regularization and ``add_loss`` losses, as in Keras 3.
+
+        Returns:
+            A scalar tensor.
+        """
+        if y_pred is None:
+            y_pred = self(x, training=training)
+        flat_pred = to_float32(self._flat_outputs(y_pred))
+        if isinstance(y, dict):
+            y_list = [y[k] for k in self._data_output_names()]
+        elif isinstance(y, (list, tuple)):
+            y_list = list(y)
+        else:
+            y_list = [y]
+        y_list = [backend.to_tensor(t, device=flat_pred[0].device) for t in y_list]
+        if sample_weight is not None:
+            sample_weight = backend.to_tensor(sample_weight, device=flat_pred[0].device)
+        closs = self._compile_loss
+        if closs is None:
+            loss = torch.zeros((), device=flat_pred[0].device)
+        else:
+            if not closs.built:
+                closs.build(self._data_output_names(), y_list, flat_pred)
+            loss = closs(y_list, flat_pred, sample_weight)
+        for extra in self.losses:
+            loss = loss + extra
+        return loss
 
     # --------------------------------------------------------------- fit
     def fit(
@@ -853,7 +942,7 @@ class Trainer:
                     cbs_inner.on_test_batch_begin(step)
                 if self._dist is not None and _rows(bx) == 0:
                     continue  # an empty share of the last global batch
-                self.test_step(self._model_input(bx), by, bsw)
+                self._run_test_step(self._model_input(bx), by, bsw)
                 if user_logs:
                     cbs_inner.on_test_batch_end(step, _pythonify(self._logs()))
                 elif progbar is not None:
@@ -1075,7 +1164,7 @@ class Trainer:
         bx, by, bsw = da.to_device((x_list, y_list, sw), device)
         self.reset_metrics()
         self.train()
-        self.train_step(self._model_input(bx), by, bsw)
+        self._run_train_step(self._model_input(bx), by, bsw)
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -1087,7 +1176,7 @@ class Trainer:
         self.reset_metrics()
         was = self.training
         self.eval()
-        self.test_step(self._model_input(bx), by, bsw)
+        self._run_test_step(self._model_input(bx), by, bsw)
         self.train(was)
         return self._batch_result(return_dict)
 
@@ -1298,3 +1387,17 @@ def _take(iterator, n):
             yield next(iterator)
         except StopIteration:
             return
+
+
+_DATA_STEP_CACHE: dict = {}
+
+
+def _flatten_logs(logs):
+    """Keras flattens nested result dicts (e.g. ``compile_metrics``) into the logs."""
+    out = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            out.update(_flatten_logs(value))
+        else:
+            out[key] = value
+    return out
