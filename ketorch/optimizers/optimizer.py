@@ -358,8 +358,22 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
         ]
         if not pairs:
             raise ValueError("No gradients provided for any variable.")
+        from torch.optim import optimizer as torch_optimizer
+
+        # `apply` is Keras's `step`: the step hooks run around it too (DataParallel averages
+        # the gradients of a custom train_step in a pre-hook).
+        for hook in (
+            *torch_optimizer._global_optimizer_pre_hooks.values(),
+            *self._optimizer_step_pre_hooks.values(),
+        ):
+            hook(self, (), {})
         with torch.no_grad():
             self._apply([p for p, _ in pairs], [g for _, g in pairs])
+        for hook in (
+            *self._optimizer_step_post_hooks.values(),
+            *torch_optimizer._global_optimizer_post_hooks.values(),
+        ):
+            hook(self, (), {})
 
     def _apply(self, params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:
         if self.loss_scale_factor is not None:

@@ -44,6 +44,27 @@ def build(seed=1):
     return model
 
 
+class CustomStep(keras.Model):
+    """Keras 3's custom ``train_step(self, data)`` with ``optimizer.apply`` (the guide's form)."""
+
+    def train_step(self, data):
+        x, y = data
+        self.zero_grad()
+        loss = self.compute_loss(y=y, y_pred=self(x, training=True))
+        loss.backward()
+        self.optimizer.apply([v.value.grad for v in self.trainable_weights])
+        return {"loss": loss.detach()}
+
+
+def build_custom():
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    model = CustomStep(inputs, keras.layers.Dense(3, activation="softmax")(hidden))
+    model.compile(keras.optimizers.Adam(0.05), "sparse_categorical_crossentropy")
+    model.set_weights(build().get_weights())
+    return model
+
+
 class Batches(keras.utils.PyDataset):
     """Local batches of 4: global step k = batches 2k (rank 0) and 2k+1 (rank 1)."""
 
@@ -122,6 +143,9 @@ def main(out, mode="train"):
 
         model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=True, verbose=0)
         shuffled = model.get_weights()
+
+        custom = build_custom()
+        custom.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
     stdout.close()
     np.savez(
         os.path.join(out, f"rank{rank}.npz"),
@@ -130,6 +154,7 @@ def main(out, mode="train"):
         stream_pred=stream_pred,
         shuffled=np.concatenate([w.ravel() for w in shuffled]),
         stream_weights=np.concatenate([w.ravel() for w in stream_model.get_weights()]),
+        custom_weights=np.concatenate([w.ravel() for w in custom.get_weights()]),
     )
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump({"history": hist.history, "evaluate": ev,

@@ -69,6 +69,15 @@ def test_weights_equal_single_process(two_process_run, single_process):
             np.testing.assert_allclose(arrays[f"arr_{i}"], w, atol=1e-5)
 
 
+def test_custom_keras_train_step_is_averaged_too(two_process_run, single_process):
+    # A Keras-style train_step(self, data) that calls optimizer.apply: DataParallel's gradient
+    # average runs in the optimizer's step hook, which apply runs as well.
+    _, ranks = two_process_run
+    expected = np.concatenate([w.ravel() for w in single_process[0]])
+    for arrays, _ in ranks:
+        np.testing.assert_allclose(arrays["custom_weights"], expected, atol=1e-5)
+
+
 def test_history_is_global(two_process_run, single_process):
     _, ranks = two_process_run
     _, history, ev, _ = single_process

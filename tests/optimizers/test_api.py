@@ -370,3 +370,18 @@ def test_step_hooks_run_inside_fit():
     before = int(model.optimizer.iterations)
     model.fit(x, y, batch_size=32, verbose=0)
     assert int(model.optimizer.iterations) == before + 2 and len(calls) == 4
+
+
+def test_apply_runs_the_step_hooks():
+    import torch
+
+    import ketorch
+
+    opt = ketorch.optimizers.SGD(0.1)
+    w = torch.nn.Parameter(torch.ones(3))
+    calls = []
+    opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+    opt.register_step_post_hook(lambda o, a, k: calls.append("post"))
+    opt.apply([torch.ones(3)], [w])
+    assert calls == ["pre", "post"]
+    torch.testing.assert_close(w.detach(), torch.full((3,), 0.9))
