@@ -489,6 +489,14 @@ class Trainer:
         if cm.entries:
             cm.update_state(y, [p.detach() for p in y_pred], sample_weight)
 
+    def predict_step(self, data):
+        """Keras 3's prediction step: the model's output for the batch ``data`` (``(x,)``).
+
+        Override it to change what ``predict`` returns per batch.
+        """
+        x = data[0] if isinstance(data, tuple) else data
+        return self(x, training=False)
+
     def _run_test_step(self, x, y, sample_weight):
         if self._takes_data("test_step"):
             with torch.no_grad():
@@ -1110,7 +1118,8 @@ class Trainer:
         cbs.on_predict_begin()
         has_user = cbs.needs_batch_logs["on_predict_batch_end"]
         compiled = None
-        if self._jit_compile and dist is None:
+        custom_predict = type(self).predict_step is not Trainer.predict_step
+        if self._jit_compile and dist is None and not custom_predict:
             if self._compiled_predict is None:
                 from .compiled_step import CompiledPredictStep
 
@@ -1127,7 +1136,9 @@ class Trainer:
                     continue
                 mx = self._model_input(bx)
                 out = compiled(mx) if compiled is not None and step > 0 else None
-                if out is None:
+                if custom_predict:
+                    out = to_float32(self._flat_outputs(self.predict_step((mx,))))
+                elif out is None:
                     out = to_float32(self._flat_outputs(self(mx, training=False)))
                 outputs.append(out)
                 if has_user:

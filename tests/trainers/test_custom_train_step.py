@@ -159,3 +159,17 @@ def test_functional_subclass_is_named_after_its_class_and_keeps_overrides():
             return self.dense(x)
 
     assert Sized(2, 3)(torch.ones(1, 4)).shape == (1, 5)
+
+
+def test_predict_step_override():
+    class Doubled(keras.Model):
+        def predict_step(self, data):
+            (x,) = data
+            return 2 * self(x, training=False)
+
+    model = _functional(Doubled)
+    reference = _functional(keras.Model)
+    reference.set_weights(model.get_weights())
+    np.testing.assert_allclose(
+        model.predict(X, verbose=0), 2 * reference.predict(X, verbose=0), rtol=1e-6
+    )
