@@ -181,8 +181,10 @@ class Model(Trainer, Layer):
         """Rebuild a model; a Functional config gives a Functional model."""
         if "input_layers" in config and "layers" in config:
             from ..saving.serialization import functional_from_config
+            from .functional import Functional
 
-            return functional_from_config(config, custom_objects=custom_objects)
+            target = cls if cls is not Model and not issubclass(cls, Functional) else None
+            return functional_from_config(config, custom_objects=custom_objects, cls=target)
         return super().from_config(config)
 
     def _is_symbolic(self, x):
@@ -214,7 +216,11 @@ def _with_functional(cls):
 
     derived = _FUNCTIONAL_SUBCLASSES.get(cls)
     if derived is None:
-        derived = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+        derived = type(
+            cls.__name__,
+            (cls, Functional),
+            {"__module__": cls.__module__, "_functional_subclass_of": cls},
+        )
         derived.__qualname__ = cls.__qualname__
         _FUNCTIONAL_SUBCLASSES[cls] = derived
     return derived

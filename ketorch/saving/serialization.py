@@ -113,7 +113,8 @@ def _accepts(fn, name) -> bool:
 # ---------------------------------------------------------------- layers
 def serialize_layer(layer) -> dict:
     """A Keras-style dict for one layer or model."""
-    cls = type(layer)
+    # A Model subclass built with the Functional API is saved as the user's class.
+    cls = type(layer).__dict__.get("_functional_subclass_of") or type(layer)
     registered = getattr(cls, "_registered_name", None)
     if registered is not None and _CUSTOM_OBJECTS.get(registered) is not cls:
         registered = None  # inherited from a registered parent class
@@ -271,7 +272,9 @@ def _node_in_model(model, node):
     return any(step[0] is node.layer for step in model._steps)
 
 
-def functional_from_config(config, custom_objects=None):
+def functional_from_config(config, custom_objects=None, cls=None):
+    """Rebuild a Functional graph; ``cls`` is a Model subclass to build it as (default
+    Functional)."""
     from ..models.functional import Functional
 
     created = {}
@@ -327,7 +330,7 @@ def functional_from_config(config, custom_objects=None):
             return resolve(list(spec))
         return [resolve(list(s)) for s in spec]
 
-    return Functional(
+    return (cls or Functional)(
         io(config["input_layers"]),
         io(config["output_layers"]),
         name=config.get("name"),
