@@ -191,3 +191,29 @@ def test_functional_subclass_round_trips_through_a_keras_file(tmp_path):
     np.testing.assert_allclose(restored.predict(X, verbose=0), model.predict(X, verbose=0))
     history = restored.fit(X, Y, epochs=1, verbose=0)  # the custom train_step still runs
     assert set(history.history) == {"loss", "mae"}
+
+
+def test_functional_subclass_files_move_between_ketorch_and_keras(tmp_path):
+    from tests.parity import keras as real_keras
+
+    @keras.saving.register_keras_serializable(package="Moves")
+    class Moving(keras.Model):
+        pass
+
+    @real_keras.saving.register_keras_serializable(package="Moves", name="Moving")
+    class MovingK(real_keras.Model):
+        pass
+
+    inputs = keras.Input(shape=(32,))
+    ours = Moving(inputs, keras.layers.Dense(2)(inputs))
+    ours.save(tmp_path / "ours.keras")
+    theirs = real_keras.saving.load_model(tmp_path / "ours.keras")
+    assert isinstance(theirs, MovingK)
+    np.testing.assert_allclose(theirs.predict(X, verbose=0), ours.predict(X, verbose=0), atol=1e-6)
+
+    k_inputs = real_keras.Input(shape=(32,))
+    written = MovingK(k_inputs, real_keras.layers.Dense(2)(k_inputs))
+    written.save(tmp_path / "theirs.keras")
+    back = keras.models.load_model(tmp_path / "theirs.keras")
+    assert isinstance(back, Moving)
+    np.testing.assert_allclose(back.predict(X, verbose=0), written.predict(X, verbose=0), atol=1e-6)
