@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import inspect
 
 import numpy as np
@@ -337,6 +338,22 @@ class Layer(nn.Module):
         object.__setattr__(self, reg_name, p)  # fast attribute access (no nn.Module lookup)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(p)
         return p
+
+    def __deepcopy__(self, memo):
+        # nn.Parameter.__deepcopy__ drops the tensor's __dict__, and with it the Keras
+        # attributes of each weight (name, regularizer, constraint, `value`): copy the module
+        # the default way, then carry them over to the copied parameters.
+        if id(self) in memo:
+            return memo[id(self)]
+        new = copy._reconstruct(self, memo, *self.__reduce_ex__(4))
+        for p in self._parameters.values():
+            q = memo.get(id(p))
+            if p is None or q is None or q is p:
+                continue
+            for key, attr in p.__dict__.items():
+                if key not in q.__dict__:
+                    q.__dict__[key] = q if attr is p else copy.deepcopy(attr, memo)
+        return new
 
     def __setattr__(self, name, value):
         if isinstance(value, nn.Parameter) and "_parameters" in self.__dict__:

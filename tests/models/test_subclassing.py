@@ -123,3 +123,30 @@ def test_keras2_style_add_weight():
 def test_model_requires_inputs_and_outputs_together():
     with pytest.raises(TypeError):
         ketorch.Model(ketorch.Input((2,)))
+
+
+def test_deepcopy_keeps_the_keras_attributes_of_weights():
+    # nn.Parameter.__deepcopy__ drops a tensor's attributes; a copied model must keep its
+    # regularizers, constraints and names (and `v.value`).
+    import copy
+
+    import numpy as np
+
+    import ketorch
+
+    model = ketorch.Sequential(
+        [
+            ketorch.Input((4,)),
+            ketorch.layers.Dense(3, kernel_regularizer="l2", kernel_constraint="non_neg"),
+        ]
+    )
+    clone = copy.deepcopy(model)
+    kernel, original = clone.trainable_weights[0], model.trainable_weights[0]
+    assert kernel is not original and kernel.value is kernel
+    assert kernel._keras_name == "kernel"
+    assert len(clone.losses) == len(model.losses) == 1
+    clone.compile("sgd", "mse")
+    x = np.ones((4, 4), "float32")
+    clone.fit(x, -np.ones((4, 3), "float32"), epochs=3, verbose=0)
+    assert (clone.get_weights()[0] >= 0).all()  # the constraint still applies
+    np.testing.assert_array_equal(model.get_weights()[0], original.detach().numpy())
