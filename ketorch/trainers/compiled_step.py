@@ -79,17 +79,66 @@ def _compile_per_instance(step, method=None):
     )
 
 
-class CompiledTrainStep:
+def _signature(*tensors):
+    def sig(t):
+        if t is None:
+            return None
+        if isinstance(t, (list, tuple)):
+            return tuple(sig(v) for v in t)
+        if isinstance(t, dict):
+            return tuple((k, sig(v)) for k, v in t.items())
+        return (tuple(t.shape), t.dtype, t.device)
+
+    return sig(tensors)
+
+
+class _CompiledCall:
+    """What both compiled steps share: they serve batches of the first batch's shapes only, and
+    a failure of the first (compiling) call leaves the model eager with one warning."""
+
+    failed: str | None = None
+    signature = None
+    ran = False
+    reset_on_failure = False  # whether a failed compile also clears Dynamo's caches
+
+    def _same_batch(self, *tensors):
+        signature = _signature(*tensors)
+        if self.signature is None:
+            self.signature = signature
+        return signature == self.signature
+
+    def _run(self, what, *args):
+        """``self.fn(*args)``, or None (with a warning) when the first call fails to compile."""
+        try:
+            out = self.fn(*args)
+        except Exception as e:  # noqa: BLE001 - the eager path runs instead, with a warning
+            if self.ran:
+                raise
+            self.failed = f"torch.compile could not compile it ({type(e).__name__}: {e})"
+            warnings.warn(
+                f"jit_compile=True: {what} of model '{self.model.name}' runs eagerly "
+                f"because {self.failed[:500]}",
+                stacklevel=4,
+            )
+            if self.reset_on_failure:
+                torch._dynamo.reset()
+            return None
+        self.ran = True
+        return out
+
+
+class CompiledTrainStep(_CompiledCall):
     """One model's compiled training step.
 
     Call it with a batch; it returns the loss tensor, or None when the batch must take the
     eager step (a batch of another shape, or a model the graph cannot express).
     """
 
+    reset_on_failure = True
+
     def __init__(self, model):
         self.model = model
         self.failed = ineligible_reason(model)
-        self.signature = None
         if self.failed is not None:
             return
         self.params = list(model.trainable_weights)
@@ -162,23 +211,8 @@ class CompiledTrainStep:
         return loss
 
     # ---------------------------------------------------------------- the host side
-    def _batch_signature(self, x, y, sample_weight):
-        def sig(t):
-            if t is None:
-                return None
-            if isinstance(t, (list, tuple)):
-                return tuple(sig(v) for v in t)
-            return (tuple(t.shape), t.dtype, t.device)
-
-        return (sig(x), sig(y), sig(sample_weight))
-
     def __call__(self, x, y, sample_weight=None):
-        if self.failed is not None:
-            return None
-        signature = self._batch_signature(x, y, sample_weight)
-        if self.signature is None:
-            self.signature = signature
-        elif signature != self.signature:
+        if self.failed is not None or not self._same_batch(x, y, sample_weight):
             return None
         opt = self.model.optimizer
         lr = opt._current_lr() if self.uses_schedule else opt.param_groups[0]["lr"]
@@ -187,39 +221,13 @@ class CompiledTrainStep:
             if key not in self.scalars:
                 self.scalars[key] = torch.zeros((), device=self.lr.device)
             self.scalars[key].fill_(float(value))
-        first = self.fn is not None and not getattr(self, "_ran", False)
-        try:
-            loss = self.fn(x, y, sample_weight, self.lr, self.scalars)
-        except Exception as e:  # noqa: BLE001 - the eager step runs instead, with a warning
-            if not first:
-                raise
-            self.failed = f"torch.compile could not compile it ({type(e).__name__}: {e})"
-            warnings.warn(
-                f"jit_compile=True: the training step of model '{self.model.name}' runs eagerly "
-                f"because {self.failed[:500]}",
-                stacklevel=3,
-            )
-            torch._dynamo.reset()
-            return None
-        self._ran = True
-        opt._step_count += 1
+        loss = self._run("the training step", x, y, sample_weight, self.lr, self.scalars)
+        if loss is not None:
+            opt._step_count += 1
         return loss
 
 
-def _signature(*tensors):
-    def sig(t):
-        if t is None:
-            return None
-        if isinstance(t, (list, tuple)):
-            return tuple(sig(v) for v in t)
-        if isinstance(t, dict):
-            return tuple((k, sig(v)) for k, v in t.items())
-        return (tuple(t.shape), t.dtype, t.device)
-
-    return sig(tensors)
-
-
-class CompiledPredictStep:
+class CompiledPredictStep(_CompiledCall):
     """One model's compiled inference forward pass, for ``predict`` with ``jit_compile=True``.
 
     Call it with a batch (under ``no_grad``); it returns the float32 outputs as a list, or None
@@ -228,8 +236,6 @@ class CompiledPredictStep:
 
     def __init__(self, model):
         self.model = model
-        self.signature = None
-        self.ran = False
         self.failed = _unfriendly_layer(model)
         if self.failed is None:
             self.fn = _compile_per_instance(self, CompiledPredictStep._forward)
@@ -238,24 +244,6 @@ class CompiledPredictStep:
         return to_float32(self.model._flat_outputs(self.model(x, training=False)))
 
     def __call__(self, x):
-        if self.failed is not None:
+        if self.failed is not None or not self._same_batch(x):
             return None
-        signature = _signature(x)
-        if self.signature is None:
-            self.signature = signature
-        elif signature != self.signature:
-            return None
-        try:
-            out = self.fn(x)
-        except Exception as e:  # noqa: BLE001 - the eager forward runs instead, with a warning
-            if self.ran:
-                raise
-            self.failed = f"torch.compile could not compile it ({type(e).__name__}: {e})"
-            warnings.warn(
-                f"jit_compile=True: predict() of model '{self.model.name}' runs eagerly "
-                f"because {self.failed[:500]}",
-                stacklevel=3,
-            )
-            return None
-        self.ran = True
-        return out
+        return self._run("predict()", x)

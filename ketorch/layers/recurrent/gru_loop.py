@@ -11,26 +11,17 @@ from __future__ import annotations
 
 import torch
 
-from .lstm_loop import _DERIVATIVES, supports  # noqa: F401 - supports is re-exported
+from .lstm_loop import _DERIVATIVES, _needs_grad, supports  # noqa: F401 - supports is re-exported
 
 
 class _LoopGRU(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xp, h0, recurrent_kernel, rec_bias, act, ract):
         # xp: (time, batch, 3U), input projection plus input bias; gate blocks z, r, h.
-        units = recurrent_kernel.shape[0]
         h = h0
         hs, zr_all, rh_all, hh_all = [], [], [], []
         for t in range(xp.shape[0]):
-            rec = (
-                h @ recurrent_kernel
-                if rec_bias is None
-                else torch.addmm(rec_bias, h, recurrent_kernel)
-            )
-            zr = ract(xp[t, :, : 2 * units] + rec[:, : 2 * units])
-            rh = rec[:, 2 * units :]
-            hh = act(torch.addcmul(xp[t, :, 2 * units :], zr[:, units:], rh))
-            h = torch.lerp(hh, h, zr[:, :units])  # z * h + (1 - z) * hh
+            h, zr, rh, hh = _gru_step(xp[t], h, recurrent_kernel, rec_bias, act, ract)
             hs.append(h)
             zr_all.append(zr)
             rh_all.append(rh)
@@ -91,19 +82,24 @@ def loop_gru(
         xp = xp + in_bias
     xp = xp.transpose(0, 1).contiguous()
     leaves = (xp, h0, recurrent_kernel) + ((rec_bias,) if rec_bias is not None else ())
-    if torch.is_grad_enabled() and any(t.requires_grad for t in leaves):
+    if torch.is_grad_enabled() and _needs_grad(*leaves):
         hs = _LoopGRU.apply(xp, h0, recurrent_kernel, rec_bias, activation, recurrent_activation)
         out = hs.transpose(0, 1) if sequences else hs[-1].unsqueeze(1)
         return out, hs[-1]
-    units = recurrent_kernel.shape[0]
     h, outs = h0, []
     for t in range(xp.shape[0]):
-        rec = (
-            h @ recurrent_kernel if rec_bias is None else torch.addmm(rec_bias, h, recurrent_kernel)
-        )
-        zr = recurrent_activation(xp[t, :, : 2 * units] + rec[:, : 2 * units])
-        hh = activation(torch.addcmul(xp[t, :, 2 * units :], zr[:, units:], rec[:, 2 * units :]))
-        h = torch.lerp(hh, h, zr[:, :units])
+        h = _gru_step(xp[t], h, recurrent_kernel, rec_bias, activation, recurrent_activation)[0]
         if sequences:
             outs.append(h)
     return (torch.stack(outs, dim=1) if sequences else h.unsqueeze(1)), h
+
+
+def _gru_step(xp_t, h, recurrent_kernel, rec_bias, act, ract):
+    """One timestep: the new ``h`` and what backward needs (z and r, the recurrent h part,
+    the candidate)."""
+    units = recurrent_kernel.shape[0]
+    rec = h @ recurrent_kernel if rec_bias is None else torch.addmm(rec_bias, h, recurrent_kernel)
+    zr = ract(xp_t[:, : 2 * units] + rec[:, : 2 * units])
+    rh = rec[:, 2 * units :]
+    hh = act(torch.addcmul(xp_t[:, 2 * units :], zr[:, units:], rh))
+    return torch.lerp(hh, h, zr[:, :units]), zr, rh, hh  # z * h + (1 - z) * hh

@@ -47,16 +47,10 @@ class _LoopLSTM(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xp, h0, c0, recurrent_kernel, act, ract):
         # xp: (time, batch, 4U), the input projection plus bias of every step.
-        units = recurrent_kernel.shape[0]
         h, c = h0, c0
         hs, cs, gates, gs, cell_acts = [], [], [], [], []
         for t in range(xp.shape[0]):
-            z = torch.addmm(xp[t], h, recurrent_kernel)
-            a = ract(z)  # i, f and o (the g block of `a` is unused)
-            g = act(z[:, 2 * units : 3 * units])
-            c = torch.addcmul(a[:, units : 2 * units] * c, a[:, :units], g)
-            tc = act(c)
-            h = a[:, 3 * units :] * tc
+            h, c, a, g, tc = _lstm_step(xp[t], h, c, recurrent_kernel, act, ract)
             hs.append(h)
             cs.append(c)
             gates.append(a)
@@ -120,13 +114,22 @@ def loop_lstm(
     return _inference(xp, h0, c0, recurrent_kernel, activation, recurrent_activation, sequences)
 
 
+def _lstm_step(xp_t, h, c, recurrent_kernel, act, ract):
+    """One timestep: the new ``h`` and ``c``, and what backward needs (gates, g, act(c))."""
+    units = recurrent_kernel.shape[0]
+    z = torch.addmm(xp_t, h, recurrent_kernel)
+    a = ract(z)  # i, f and o (the g block of `a` is unused)
+    g = act(z[:, 2 * units : 3 * units])
+    c = torch.addcmul(a[:, units : 2 * units] * c, a[:, :units], g)
+    tc = act(c)
+    return a[:, 3 * units :] * tc, c, a, g, tc
+
+
 def _inference(xp, h, c, recurrent_kernel, act, ract, sequences):
     """The forward loop alone; outputs of every step only when ``sequences``."""
     hs = []
     for t in range(xp.shape[0]):
-        i, f, g, o = torch.addmm(xp[t], h, recurrent_kernel).chunk(4, dim=1)
-        c = torch.addcmul(ract(f) * c, ract(i), act(g))
-        h = ract(o) * act(c)
+        h, c = _lstm_step(xp[t], h, c, recurrent_kernel, act, ract)[:2]
         if sequences:
             hs.append(h)
     out = torch.stack(hs, dim=1) if sequences else h.unsqueeze(1)
