@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.optim import optimizer as torch_optimizer
 
 from ketorch.optimizers import _helpers
 from ketorch.optimizers._state import OptimizerStateMixin
@@ -301,14 +302,7 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
     def _trainer_step(self) -> None:
         """`step()` for ketorch's training loop: without step hooks, skips torch.optim's
         profiling wrapper (a `record_function` and two hook scans, ~15 us a step)."""
-        from torch.optim import optimizer as torch_optimizer
-
-        if (
-            self._optimizer_step_pre_hooks
-            or self._optimizer_step_post_hooks
-            or torch_optimizer._global_optimizer_pre_hooks
-            or torch_optimizer._global_optimizer_post_hooks
-        ):
+        if self._step_hooks("pre") or self._step_hooks("post"):
             self.step()
         else:
             self._step_body()
@@ -358,22 +352,27 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
         ]
         if not pairs:
             raise ValueError("No gradients provided for any variable.")
-        from torch.optim import optimizer as torch_optimizer
-
         # `apply` is Keras's `step`: the step hooks run around it too (DataParallel averages
         # the gradients of a custom train_step in a pre-hook).
-        for hook in (
-            *torch_optimizer._global_optimizer_pre_hooks.values(),
-            *self._optimizer_step_pre_hooks.values(),
-        ):
+        for hook in self._step_hooks("pre"):
             hook(self, (), {})
         with torch.no_grad():
             self._apply([p for p, _ in pairs], [g for _, g in pairs])
-        for hook in (
+        for hook in self._step_hooks("post"):
+            hook(self, (), {})
+
+    def _step_hooks(self, when: str) -> list[Callable[..., Any]]:
+        """The step hooks torch.optim runs around `step()`, in its order: global pre-hooks
+        before this optimizer's, this optimizer's post-hooks before the global ones."""
+        if when == "pre":
+            return [
+                *torch_optimizer._global_optimizer_pre_hooks.values(),
+                *self._optimizer_step_pre_hooks.values(),
+            ]
+        return [
             *self._optimizer_step_post_hooks.values(),
             *torch_optimizer._global_optimizer_post_hooks.values(),
-        ):
-            hook(self, (), {})
+        ]
 
     def _apply(self, params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:
         if self.loss_scale_factor is not None:

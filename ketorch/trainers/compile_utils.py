@@ -113,12 +113,13 @@ class CompileLoss:
                 ) from e
             tracker = self.trackers[i]
             if tracker is not None:
-                update = functools.partial(tracker.update_state, sample_weight=y_pred[i].shape[0])
+                rows = y_pred[i].shape[0]
                 deferred = CALL_CONTEXT.state_updates  # a compiled step applies it after grad
                 if deferred is not None:
+                    update = functools.partial(tracker.update_state, sample_weight=rows)
                     deferred.append((update, value.detach()))
                 else:
-                    update(value.detach())
+                    tracker.update_state(value.detach(), sample_weight=rows)
             w = self.weights[i]
             value = value if w == 1.0 else value * w
             total = value if total is None else total + value

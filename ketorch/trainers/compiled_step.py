@@ -25,10 +25,8 @@ from ..mixed_precision.autocast import to_float32
 
 def ineligible_reason(model) -> str | None:
     """Why ``model``'s training step cannot be compiled, or None when it can."""
-    from .trainer import Trainer
-
     opt = model.optimizer
-    if type(model).train_step is not Trainer.train_step:
+    if model._overrides("train_step"):
         return "the model overrides train_step"
     if not isinstance(opt, optimizers_mod.Optimizer):
         return "the optimizer is a torch.optim optimizer, not a ketorch one"

@@ -36,6 +36,10 @@ class CustomStepsMixin:
             cache[name] = takes_data
         return cache[name]
 
+    def _overrides(self, name):
+        """Whether the model's class replaces the step method ``name``."""
+        return not _is_default(type(self), name)
+
     def _pack_data(self, x, y, sample_weight):
         """``(x, y)`` or ``(x, y, sample_weight)`` as Keras hands them to a custom step."""
         if isinstance(y, list) and len(y) == 1:

@@ -178,7 +178,7 @@ class Trainer(CustomStepsMixin):
                 f"You must call `compile()` before calling `{method}()`. For example: "
                 "model.compile(optimizer='adam', loss='mse')"
             )
-        custom_step = type(self).train_step is not Trainer.train_step  # brings its own loss
+        custom_step = self._overrides("train_step")  # brings its own loss
         if self._compile_loss is None and method in ("fit", "train_on_batch") and not custom_step:
             raise ValueError(
                 f"The model was compiled without a loss, so `{method}()` cannot train it. Pass "
@@ -451,7 +451,7 @@ class Trainer(CustomStepsMixin):
 
     def _custom_step_hook(self, dist):
         # A user's train_step that calls optimizer.step() is synchronised by a pre-step hook.
-        if type(self).train_step is Trainer.train_step:
+        if not self._overrides("train_step"):
             return None
 
         def reduce_before_step(optimizer, args, kwargs):
@@ -1035,7 +1035,7 @@ class Trainer(CustomStepsMixin):
         cbs.on_predict_begin()
         has_user = cbs.needs_batch_logs["on_predict_batch_end"]
         compiled = None
-        custom_predict = type(self).predict_step is not Trainer.predict_step
+        custom_predict = self._overrides("predict_step")
         if self._jit_compile and dist is None and not custom_predict:
             if self._compiled_predict is None:
                 from .compiled_step import CompiledPredictStep

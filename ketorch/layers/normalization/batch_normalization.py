@@ -241,9 +241,9 @@ class BatchNormalization(Layer):
         batch_var = torch.ones(c, dtype=x.dtype, device=x.device)
         y = self._fused(x, batch_mean, batch_var, self.gamma, self.beta, True, 1.0)
         m = self.momentum
+        self._update(self.moving_mean, batch_mean, m)
         with torch.no_grad():
-            mm, mv = self.moving_mean, self.moving_variance
-            assign_state(mm, torch.add(mm * m, batch_mean.to(mm.dtype), alpha=1.0 - m))
+            mv = self.moving_variance  # Keras's biased variance: torch's unbiased one rescaled
             assign_state(
                 mv, torch.add(mv * m, batch_var.to(mv.dtype), alpha=(1.0 - m) * (n - 1) / n)
             )
