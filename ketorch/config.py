@@ -10,11 +10,41 @@ __all__ = [
     "image_data_format",
     "set_image_data_format",
     "epsilon",
+    "set_epsilon",
+    "floatx",
+    "set_floatx",
     "backend",
 ]
 
 _IMAGE_DATA_FORMAT = "channels_last"
 _EPSILON = 1e-7
+_FLOATX = "float32"
+
+
+def floatx() -> str:
+    """The default float dtype name (``"float32"``), as ``keras.config.floatx()``."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float dtype: ``"bfloat16"``, ``"float16"``, ``"float32"`` or
+    ``"float64"``.
+
+    Raises:
+        ValueError: For any other value.
+    """
+    global _FLOATX
+    accepted = ("bfloat16", "float16", "float32", "float64")
+    value = str(value) if not isinstance(value, str) else value
+    if value not in accepted:
+        raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of {accepted}")
+    _FLOATX = value
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor returned by :func:`epsilon`."""
+    global _EPSILON
+    _EPSILON = float(value)
 
 
 def image_data_format() -> str:
@@ -34,7 +64,7 @@ def set_image_data_format(data_format: str) -> None:
 
 
 def epsilon() -> float:
-    """The fuzz factor used in numeric expressions (1e-7)."""
+    """The fuzz factor used in numeric expressions (1e-7 unless set with :func:`set_epsilon`)."""
     return _EPSILON
 
 

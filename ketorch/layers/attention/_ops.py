@@ -58,7 +58,7 @@ class SeededDropout:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if self.seed is None:
-            return backend.dropout(x, self.rate)
+            return backend.fast_dropout(x, self.rate)
         gen = self._generators.get(x.device)
         if gen is None:
             gen = torch.Generator(device=x.device)

@@ -52,7 +52,7 @@ class Dropout(Layer):
         if self.rate >= 1.0:
             return torch.zeros_like(inputs)
         if self.noise_shape is None and self._generator is None:
-            return backend.dropout(inputs, self.rate)
+            return backend.fast_dropout(inputs, self.rate)
         shape = self.noise_shape or tuple(inputs.shape)
         shape = tuple(s if s is not None else d for s, d in zip(shape, inputs.shape))
         keep = torch.empty(shape, dtype=inputs.dtype)

@@ -26,31 +26,24 @@ _DTYPES = {
     "int64": torch.int64,
     "bool": torch.bool,
     "complex64": torch.complex64,
+    "complex128": torch.complex128,
+    "uint16": torch.uint16,
+    "uint32": torch.uint32,
+    "uint64": torch.uint64,
 }
 _DTYPE_NAMES = {v: k for k, v in _DTYPES.items()}
 
 
 def standardize_dtype(dtype) -> str:
-    """Return the Keras string name of a dtype given as string, numpy or torch dtype."""
-    if dtype is None:
-        return "float32"
+    """The Keras name of a dtype given as a string, Python type, NumPy or torch dtype
+    (``None`` gives floatx); also accepts dtype-policy names and serialized policies."""
     if isinstance(dtype, dict):  # a serialized DTypePolicy
         dtype = dtype.get("config", {}).get("name", "float32")
-    if isinstance(dtype, torch.dtype):
-        return _DTYPE_NAMES[dtype]
-    if isinstance(dtype, str):
-        if dtype in _DTYPES:
-            return dtype
-        if dtype.startswith("mixed_"):
-            return dtype
-        if dtype == "float":
-            return "float32"
-        if dtype == "int":
-            return "int64"
-    try:
-        return np.dtype(dtype).name
-    except TypeError as e:
-        raise ValueError(f"Unknown dtype. Received: dtype={dtype!r}") from e
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        return dtype
+    from ..ops._dtypes import standardize_dtype as keras_standardize
+
+    return keras_standardize(dtype)
 
 
 def torch_dtype(dtype) -> torch.dtype:
@@ -176,13 +169,15 @@ def to_tensor(x, dtype=None, device=None) -> torch.Tensor:
 
 
 def epsilon() -> float:
-    """The fuzz factor (1e-7), as ``keras.backend.epsilon()``."""
-    return 1e-7
+    """The fuzz factor (1e-7 by default), as ``keras.backend.epsilon()``."""
+    from ..config import epsilon as eps
+
+    return eps()
 
 
 def image_data_format() -> str:
     """The default image layout, as ``keras.backend.image_data_format()``."""
-    from .config import image_data_format as fmt
+    from ..config import image_data_format as fmt
 
     return fmt()
 
@@ -192,7 +187,7 @@ def backend() -> str:
     return "torch"
 
 
-def dropout(x: torch.Tensor, rate: float) -> torch.Tensor:
+def fast_dropout(x: torch.Tensor, rate: float) -> torch.Tensor:
     """Inverted dropout with torch's global generator: drop with probability ``rate``, scale
     the kept values by ``1 / (1 - rate)``.
 

@@ -1,0 +1,5 @@
+"""``keras.ops.linalg``."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
