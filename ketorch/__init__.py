@@ -20,6 +20,7 @@ from . import (  # noqa: E402
     metrics,
     mixed_precision,
     models,
+    ops,
     optimizers,
     preprocessing,
     regularizers,
@@ -27,6 +28,7 @@ from . import (  # noqa: E402
     utils,
 )
 from .backend import clear_session  # noqa: E402
+from .backend.variable import Variable  # noqa: E402
 from .layers import Input, InputSpec, Layer  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
 
@@ -50,10 +52,12 @@ __all__ = [
     "metrics",
     "mixed_precision",
     "models",
+    "ops",
     "optimizers",
     "preprocessing",
     "regularizers",
     "saving",
     "utils",
+    "Variable",
     "__version__",
 ]

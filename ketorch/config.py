@@ -134,3 +134,119 @@ def set_dtype_policy(policy) -> None:
 # variable KETORCH_DEVICE ("cpu", "cuda", "cuda:1"), then CUDA when available, then the CPU.
 # Under DataParallel each process uses cuda:LOCAL_RANK unless an index was given.
 __all__ += ["dtype_policy", "set_dtype_policy"]
+
+
+# ------------------------------------------------------- Keras 3's other settings
+_SETTINGS = {
+    "interactive_logging": True,
+    "traceback_filtering": True,
+    "flash_attention": None,  # None: torch picks the fastest kernel it has
+    "max_epochs": None,
+    "max_steps_per_epoch": None,
+}
+
+
+def enable_unsafe_deserialization() -> None:
+    """Allow loading configs that hold Python bytecode (``Lambda`` functions) everywhere.
+
+    The default safe mode refuses them; only call this for files you trust.
+    """
+    from .saving.serialization import enable_unsafe_deserialization as _enable
+
+    _enable()
+
+
+def enable_interactive_logging() -> None:
+    """Print progress bars and messages to stdout (the default)."""
+    _SETTINGS["interactive_logging"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Send progress bars and messages to the ``"ketorch"`` Python logger instead of stdout
+    (for log collectors); each progress update is one log record."""
+    _SETTINGS["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress output goes to stdout (see :func:`disable_interactive_logging`)."""
+    return _SETTINGS["interactive_logging"]
+
+
+def enable_traceback_filtering() -> None:
+    """Accepted for Keras compatibility: ketorch's errors already name the layer or op."""
+    _SETTINGS["traceback_filtering"] = True
+
+
+def disable_traceback_filtering() -> None:
+    """Accepted for Keras compatibility (ketorch never hides frames of a traceback)."""
+    _SETTINGS["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    return _SETTINGS["traceback_filtering"]
+
+
+def enable_flash_attention() -> None:
+    """Prefer flash-attention kernels in ``ops.dot_product_attention`` and attention layers
+    (used on GPUs that have them; elsewhere torch's fused attention runs as usual)."""
+    _SETTINGS["flash_attention"] = True
+
+
+def disable_flash_attention() -> None:
+    """Keep attention off the flash kernels (torch's other fused kernels still run)."""
+    _SETTINGS["flash_attention"] = False
+
+
+def is_flash_attention_enabled():
+    """``True``/``False`` when set with the functions above, ``None`` (auto) by default."""
+    return _SETTINGS["flash_attention"]
+
+
+def _positive_or_none(name, value):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"`{name}` must be a positive int or None. Received: {name}={value!r}")
+    return value
+
+
+def set_max_epochs(max_epochs) -> None:
+    """Cap the number of epochs of every ``fit`` call (``None`` removes the cap)."""
+    _SETTINGS["max_epochs"] = _positive_or_none("max_epochs", max_epochs)
+
+
+def max_epochs():
+    """The epoch cap set with :func:`set_max_epochs` (``None``: no cap)."""
+    return _SETTINGS["max_epochs"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch) -> None:
+    """Cap the number of batches per epoch of every ``fit`` call (``None`` removes the cap)."""
+    _SETTINGS["max_steps_per_epoch"] = _positive_or_none("max_steps_per_epoch", max_steps_per_epoch)
+
+
+def max_steps_per_epoch():
+    """The per-epoch step cap set with :func:`set_max_steps_per_epoch` (``None``: no cap)."""
+    return _SETTINGS["max_steps_per_epoch"]
+
+
+def set_backend(backend: str) -> None:
+    """ketorch has one engine: only ``"torch"`` is accepted."""
+    if backend != "torch":
+        raise ValueError(
+            f"ketorch runs on PyTorch only; it has no '{backend}' backend. "
+            f"Received: backend={backend!r}"
+        )
+
+
+def is_nnx_enabled() -> bool:
+    """Always ``False`` (Flax NNX is a JAX feature)."""
+    return False
+
+
+__all__ += [
+    "floatx", "set_floatx", "enable_unsafe_deserialization", "enable_interactive_logging",
+    "disable_interactive_logging", "is_interactive_logging_enabled",
+    "enable_traceback_filtering", "disable_traceback_filtering",
+    "is_traceback_filtering_enabled", "enable_flash_attention", "disable_flash_attention",
+    "is_flash_attention_enabled", "set_max_epochs", "max_epochs", "set_max_steps_per_epoch",
+    "max_steps_per_epoch", "set_backend", "is_nnx_enabled",
+]  # fmt: skip

@@ -48,7 +48,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            _say(f"Epoch {epoch + 1}/{self.epochs}")
         self._new_bar(self.target)
 
     def on_train_batch_end(self, batch, logs=None):
@@ -95,3 +95,15 @@ class ProgbarLogger(Callback):
             bar.target = current
         values = sorted((logs or {}).items())
         bar.update(current, values=values, finalize=True)
+
+
+def _say(text: str) -> None:
+    """One line to stdout, or to the "ketorch" logger when interactive logging is off."""
+    from ..config import is_interactive_logging_enabled
+
+    if is_interactive_logging_enabled():
+        print(text, flush=True)
+    else:
+        import logging
+
+        logging.getLogger("ketorch").info(text)

@@ -30,6 +30,7 @@ from torch.nn.modules import module as _module_mod
 
 from .. import backend, initializers, regularizers
 from ..backend import CALL_CONTEXT
+from ..backend.variable import Variable, layer_variable_path, scope_stack
 from ..mixed_precision import autocast as _autocast
 from ..mixed_precision import policy as _policy
 from .input_spec import InputSpec, check_input_spec, format_shape
@@ -65,6 +66,7 @@ class Layer(nn.Module):
 
     _call_has_training = False
     _call_has_mask = False
+    _called = False  # set on the first call (which opens this layer's variable name scope)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -316,10 +318,12 @@ class Layer(nn.Module):
                 else init(shape, tdtype)
             )
             value = torch.as_tensor(value, dtype=tdtype).reshape(shape).clone()
-        p = nn.Parameter(
-            value, requires_grad=bool(trainable) and self._trainable and tdtype.is_floating_point
-        )
         reg_name = name or "variable"
+        p = Variable.from_tensor(
+            value,
+            requires_grad=bool(trainable) and self._trainable and tdtype.is_floating_point,
+            name=reg_name,
+        )
         base, i = reg_name, 1
         if self.__dict__.get(reg_name, 0) is None:  # e.g. `self.bias = None` before building
             del self.__dict__[reg_name]
@@ -329,11 +333,11 @@ class Layer(nn.Module):
             reg_name = f"{base}_{i}"
             i += 1
         p._keras_name = name or reg_name
+        p._keras_path = layer_variable_path(self.name, p._keras_name)
         p._keras_trainable = bool(trainable)
         p._keras_regularizer = regularizers.get(regularizer)
         p._keras_constraint = _get_constraint(constraint)
         p._keras_layer_name = self.name
-        p.value = p  # Keras variables expose their tensor as `.value` (e.g. `v.value.grad`)
         self.register_parameter(reg_name, p)
         object.__setattr__(self, reg_name, p)  # fast attribute access (no nn.Module lookup)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(p)
@@ -394,6 +398,18 @@ class Layer(nn.Module):
         return mask if self.supports_masking else None
 
     def _maybe_build(self, args, kwargs):
+        stack = scope_stack()
+        stack.append(self.name)  # variables built here get paths like "outer/dense/kernel"
+        try:
+            self._build_in_scope(args, kwargs)
+        finally:
+            stack.pop()
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _build_in_scope(self, args, kwargs):
         if self._build_params and len(self._build_params) > 1:
             call_params = list(_signature_params(type(self).call))
             call_params = [p for p in call_params if p != "self"]
@@ -412,10 +428,6 @@ class Layer(nn.Module):
             shape = _shape_of(args[0]) if args else _shape_of(next(iter(kwargs.values())))
             self._build_shapes = shape
             self.build(shape)
-        self.built = True
-        if self._initial_weights is not None:
-            self.set_weights(self._initial_weights)
-            self._initial_weights = None
 
     def __call__(self, *args, **kwargs):
         first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
@@ -461,6 +473,10 @@ class Layer(nn.Module):
             except _WRAPPED_ERRORS as e:
                 self._raise_call_error(e, args, "build")
         ctx.training = training
+        first_call = not self._called
+        if first_call:  # sublayers built lazily in this call get this layer's name scope
+            self._called = True
+            scope_stack().append(self.name)
         try:
             if (
                 self._dtype.startswith("mixed_")
@@ -479,6 +495,8 @@ class Layer(nn.Module):
             self._raise_call_error(e, args, "call")
         finally:
             ctx.training = outer
+            if first_call:
+                scope_stack().pop()
         if self.supports_masking:
             out_mask = self.compute_mask(first, in_mask)
             if out_mask is not None:

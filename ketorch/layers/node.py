@@ -50,47 +50,88 @@ class KerasTensor:
             f"{format_shape(self.shape)}"
         )
 
-    # Arithmetic on symbolic tensors builds small operation layers.
-    def _op(self, other, fn_name, reverse=False):
-        from .core.tensor_ops import TensorOp
+    # Python operators record the matching keras.ops call (as Keras's KerasTensor does).
+    def reshape(self, newshape):
+        return _op("reshape")(self, newshape)
 
-        args = (other, self) if reverse else (self, other)
-        return TensorOp(fn_name)(*args)
+    def squeeze(self, axis=None):
+        return _op("squeeze")(self, axis)
 
-    def __add__(self, o):
-        return self._op(o, "add")
+    def __int__(self):
+        raise ValueError("A KerasTensor is symbolic (a shape and a dtype): it has no int value.")
 
-    def __radd__(self, o):
-        return self._op(o, "add", True)
+    def __float__(self):
+        raise ValueError("A KerasTensor is symbolic (a shape and a dtype): it has no float value.")
 
-    def __sub__(self, o):
-        return self._op(o, "sub")
-
-    def __rsub__(self, o):
-        return self._op(o, "sub", True)
-
-    def __mul__(self, o):
-        return self._op(o, "mul")
-
-    def __rmul__(self, o):
-        return self._op(o, "mul", True)
-
-    def __truediv__(self, o):
-        return self._op(o, "div")
-
-    def __rtruediv__(self, o):
-        return self._op(o, "div", True)
-
-    def __matmul__(self, o):
-        return self._op(o, "matmul")
-
-    def __neg__(self):
-        return self._op(-1.0, "mul")
+    def __iter__(self):
+        raise TypeError(
+            "A symbolic KerasTensor cannot be iterated. Use `keras.ops.unstack` or index it. "
+            f"Received a tensor of shape {format_shape(self.shape)}"
+        )
 
     def __getitem__(self, key):
-        from .core.tensor_ops import GetItem
+        return _op("get_item")(self, key)
 
-        return GetItem(key)(self)
+    def __round__(self, ndigits=None):
+        return _op("round")(self, ndigits or 0)
+
+    # Symbolic tensors are compared by identity (they live in sets and dict keys); `==` builds
+    # no node, as in Keras.
+    __hash__ = object.__hash__
+
+
+def _op(name):
+    from .. import ops
+
+    return getattr(ops, name)
+
+
+def _binary(name):
+    def forward(self, other):
+        return _op(name)(self, other)
+
+    def reverse(self, other):
+        return _op(name)(other, self)
+
+    forward.__name__ = reverse.__name__ = name
+    return forward, reverse
+
+
+def _unary(name):
+    def fn(self):
+        return _op(name)(self)
+
+    fn.__name__ = name
+    return fn
+
+
+for _dunder, _name in (
+    ("add", "add"),
+    ("sub", "subtract"),
+    ("mul", "multiply"),
+    ("matmul", "matmul"),
+    ("div", "divide"),
+    ("truediv", "true_divide"),
+    ("pow", "power"),
+    ("floordiv", "floor_divide"),
+    ("mod", "mod"),
+    ("and", "logical_and"),
+    ("or", "logical_or"),
+    ("xor", "logical_xor"),
+):
+    _f, _r = _binary(_name)
+    setattr(KerasTensor, f"__{_dunder}__", _f)
+    setattr(KerasTensor, f"__r{_dunder}__", _r)
+for _dunder, _name in (
+    ("lt", "less"),
+    ("le", "less_equal"),
+    ("gt", "greater"),
+    ("ge", "greater_equal"),
+    ("ne", "not_equal"),
+):
+    setattr(KerasTensor, f"__{_dunder}__", _binary(_name)[0])
+for _dunder, _name in (("neg", "negative"), ("abs", "absolute"), ("invert", "logical_not")):
+    setattr(KerasTensor, f"__{_dunder}__", _unary(_name))
 
 
 class Node:

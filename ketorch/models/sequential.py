@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 
 from .. import backend
+from ..backend.variable import name_scope
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor
@@ -127,8 +128,9 @@ class Sequential(Model):
         if self._input_layer is None or not self._stack:
             return
         x = self._input_layer.output_tensor
-        for layer in self._stack:
-            x = layer(x)
+        with name_scope(self.name):  # layers built here get paths like "sequential/dense/kernel"
+            for layer in self._stack:
+                x = layer(x)
         self._output_tensor = x
         self.built = True
 

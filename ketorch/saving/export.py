@@ -12,11 +12,13 @@ Formats:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 
 import torch
 
+from ..backend.variable import Variable
 from .file_utils import atomic_path, path_str
 
 FORMATS = ("onnx", "torchscript", "torch_export")
@@ -103,10 +105,28 @@ def export_model(
             # Tracing warns about deprecations and Python-side shape checks; neither matters.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            _write(format, serving, example, names, n_out, filepath, kwargs)
+            with plain_parameters(model):
+                _write(format, serving, example, names, n_out, filepath, kwargs)
     finally:
         model.train(was_training)
     return filepath
+
+
+@contextlib.contextmanager
+def plain_parameters(module):
+    """Present the model's weights as plain ``nn.Parameter``s while exporters trace it.
+
+    ``torch.export`` treats a Parameter subclass as a tensor subclass it must trace through;
+    the Keras variable API (``.assign``, ``.path``) is not needed inside an exported graph.
+    """
+    swapped = [p for p in module.parameters() if type(p) is Variable]
+    for p in swapped:
+        p.__class__ = torch.nn.Parameter
+    try:
+        yield
+    finally:
+        for p in swapped:
+            p.__class__ = Variable
 
 
 def _write(format, serving, example, names, n_out, filepath, kwargs):

@@ -17,6 +17,11 @@ import inspect
 import threading
 import warnings
 
+import numpy as np
+import torch
+
+from .. import backend
+
 from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, map_structure
 from .object_registration import (
@@ -119,7 +124,10 @@ def serialize_layer(layer) -> dict:
     if registered is not None and _CUSTOM_OBJECTS.get(registered) is not cls:
         registered = None  # inherited from a registered parent class
     name = cls.__name__
-    if registered is not None:
+    op_module = cls.__dict__.get("_keras_module")
+    if op_module is not None:  # a keras.ops call recorded in a Functional graph
+        module, registered = op_module, name
+    elif registered is not None:
         module = cls.__module__
     elif name == "Sequential":
         module = "keras"
@@ -154,7 +162,13 @@ def deserialize_layer(config, custom_objects=None):
             "A serialized layer must be a dict with a string `class_name`. "
             f"Received: config={_short(config)}"
         )
-    cls = get_class(config["class_name"], config.get("registered_name"), custom_objects)
+    cls = None
+    if str(config.get("module") or "").startswith("keras.src.ops."):
+        from ..ops.operation import operation_class_by_keras_name
+
+        cls = operation_class_by_keras_name(config["class_name"])
+    if cls is None:
+        cls = get_class(config["class_name"], config.get("registered_name"), custom_objects)
     inner = config.get("config", {})
     if not isinstance(inner, dict):
         raise ValueError(
@@ -250,12 +264,8 @@ def functional_config(model) -> dict:
                 continue
             if not _node_in_model(model, node):
                 continue
-            args = map_structure(
-                lambda x: _tensor_ref(x) if isinstance(x, KerasTensor) else x, list(node.call_args)
-            )
-            kwargs = map_structure(
-                lambda x: _tensor_ref(x) if isinstance(x, KerasTensor) else x, node.call_kwargs
-            )
+            args = map_structure(_encode_arg, list(node.call_args))
+            kwargs = map_structure(_encode_arg, node.call_kwargs)
             nodes.append({"args": args, "kwargs": kwargs})
         entry["inbound_nodes"] = nodes
         layers.append(entry)
@@ -266,6 +276,62 @@ def functional_config(model) -> dict:
         "input_layers": _io_refs(model._inputs_struct),
         "output_layers": _io_refs(model._outputs_struct),
     }
+
+
+def _encode_arg(x):
+    """One leaf of a node's arguments as Keras writes it in config.json."""
+    if isinstance(x, KerasTensor):
+        return _tensor_ref(x)
+    if isinstance(x, slice):
+        return {
+            "class_name": "__slice__",
+            "config": {
+                "start": _encode_arg(x.start),
+                "stop": _encode_arg(x.stop),
+                "step": _encode_arg(x.step),
+            },
+        }
+    if x is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(x, torch.Tensor):
+        t = x.detach().cpu()
+        return {
+            "class_name": "__tensor__",
+            "config": {"value": t.tolist(), "dtype": backend.standardize_dtype(t.dtype)},
+        }
+    if isinstance(x, np.ndarray):
+        return {"class_name": "__numpy__", "config": {"value": x.tolist(), "dtype": x.dtype.name}}
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, torch.dtype):
+        return backend.standardize_dtype(x)
+    return x
+
+
+def _decode_arg(x):
+    """The inverse of :func:`_encode_arg` for the special leaves (slices, constants)."""
+    kind = x.get("class_name")
+    inner = x.get("config") or {}
+    if kind == "__slice__":
+        return slice(*(_decode_value(inner.get(k)) for k in ("start", "stop", "step")))
+    if kind == "__ellipsis__":
+        return Ellipsis
+    if kind in ("__tensor__", "__numpy__"):
+        dtype = backend.standardize_dtype(inner.get("dtype"))
+        value = np.asarray(inner.get("value"), dtype=np.float32 if dtype == "bfloat16" else dtype)
+        if kind == "__numpy__":
+            return value
+        return backend.to_tensor(value, dtype=backend.torch_dtype(dtype))
+    return None
+
+
+def _decode_value(x):
+    if isinstance(x, dict) and x.get("class_name") in _SPECIAL_LEAVES:
+        return _decode_arg(x)
+    return x
+
+
+_SPECIAL_LEAVES = ("__slice__", "__ellipsis__", "__tensor__", "__numpy__")
 
 
 def _node_in_model(model, node):
@@ -287,6 +353,8 @@ def functional_from_config(config, custom_objects=None, cls=None):
             outputs_by_layer[entry["name"]] = [layer._inbound_nodes[0].outputs]
 
     def resolve(x):
+        if isinstance(x, dict) and x.get("class_name") in _SPECIAL_LEAVES:
+            return _decode_arg(x)
         if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
             name, node_index, tensor_index = x["config"]["keras_history"]
             outs = outputs_by_layer[name][node_index]

@@ -8,6 +8,7 @@ logs.
 
 from __future__ import annotations
 
+import itertools
 import math
 import signal
 import threading
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 
 from .. import backend
+from .. import config as _config
 from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from ..backend import CALL_CONTEXT
@@ -707,6 +709,11 @@ class Trainer(CustomStepsMixin):
             )
 
         steps = steps_per_epoch if steps_per_epoch is not None else train.num_batches
+        step_cap = _config.max_steps_per_epoch()
+        if step_cap is not None:
+            steps = step_cap if steps is None else min(steps, step_cap)
+        if _config.max_epochs() is not None:
+            epochs = min(epochs, _config.max_epochs())
         sync_batch_logs = dist is not None and _wants_batch_logs(callbacks, "on_train_batch_end")
         cbs = CallbackList(
             self._chief_callbacks(callbacks, dist),
@@ -743,6 +750,8 @@ class Trainer(CustomStepsMixin):
                     batches = _take(array_epochs, steps_per_epoch)
                 else:
                     batches = train.epoch()
+                if step_cap is not None:
+                    batches = itertools.islice(batches, step_cap)
                 step = -1
                 for step, (bx, by, bsw) in enumerate(batches):
                     if not opt_ready:

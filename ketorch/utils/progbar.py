@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import logging
 import sys
 import time
 from collections.abc import Iterable
@@ -236,6 +237,13 @@ class Progbar:
 
     @staticmethod
     def _write(message: str) -> None:
+        from ..config import is_interactive_logging_enabled
+
+        if not is_interactive_logging_enabled():
+            text = message.replace("\r", "").replace("\b", "").strip()
+            if text:
+                logging.getLogger("ketorch").info(text)
+            return
         sys.stdout.write(message)
         sys.stdout.flush()
 

@@ -74,11 +74,14 @@ def test_histograms_images_and_model(tmp_path):
     train = _read(tmp_path / "logs" / "train")
     hist_tags = set(train.Tags()["histograms"])
     names = [layer.name for layer in model.layers]
-    assert hist_tags == {f"{n}/{w}/histogram" for n in names for w in ("kernel", "bias")}
-    kernel = f"{names[0]}/kernel/histogram"
+    # Tags are the variables' Keras paths ("sequential/dense/kernel"), as Keras writes them.
+    assert hist_tags == {
+        f"{model.name}/{n}/{w}/histogram" for n in names for w in ("kernel", "bias")
+    }
+    kernel = f"{model.name}/{names[0]}/kernel/histogram"
     assert [e.step for e in train.Histograms(kernel)] == [0, 2]
     assert train.Histograms(kernel)[-1].histogram_value.num == model.layers[0].kernel.numel()
-    assert f"{names[0]}/kernel/image" in train.Tags()["images"]
+    assert f"{model.name}/{names[0]}/kernel/image" in train.Tags()["images"]
     # The Keras model config, as TensorBoard's Keras graph view reads it.
     assert "keras" in train.Tags()["tensors"]
     config = json.loads(train.Tensors("keras")[0].tensor_proto.string_val[0])
