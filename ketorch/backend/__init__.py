@@ -23,6 +23,7 @@ from ._core import (  # noqa: F401
     backend,
     clear_session,
     epsilon,
+    fast_dropout,  # noqa: F401
     get_device,
     image_data_format,
     is_float_dtype,
@@ -33,7 +34,6 @@ from ._core import (  # noqa: F401
     torch_dtype,
     unique_name,
 )
-from ._core import fast_dropout  # noqa: F401
 
 
 def floatx() -> str:

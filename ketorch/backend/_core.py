@@ -117,9 +117,11 @@ def clear_session() -> None:
 class _CallContext:
     """Holds the ``training`` flag of the outermost layer call for nested calls."""
 
-    __slots__ = ("training", "losses", "state_updates")
+    __slots__ = ("training", "losses", "state_updates", "depth", "generation")
 
     def __init__(self):
+        self.depth = 0  # nesting of eager layer calls
+        self.generation = 0  # counts outermost eager layer calls (add_loss keeps the last's)
         self.training = None
         self.losses = None  # a list while a train/test step collects add_loss() values
         # A list while a compiled step traces the loss under torch.func.grad, which forbids

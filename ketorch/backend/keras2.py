@@ -267,7 +267,9 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit with Keras 2's options (leak ``alpha``, cap, threshold)."""
     if alpha == 0.0 and max_value is None and threshold == 0.0:
         return ops.relu(x)
-    out = ops.where(ops.greater_equal(x, threshold), x, ops.multiply(ops.subtract(x, threshold), alpha))
+    out = ops.where(
+        ops.greater_equal(x, threshold), x, ops.multiply(ops.subtract(x, threshold), alpha)
+    )
     if max_value is not None:
         out = ops.minimum(out, max_value)
     return out

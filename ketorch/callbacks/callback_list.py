@@ -78,10 +78,14 @@ class CallbackList(Callback):
             cb.set_model(model)
 
     def _call(self, hook, *args):
+        if args[-1] is None:  # Keras hands every hook a dict (`list(logs.keys())` must work)
+            args = (*args[:-1], {})
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
     def _call_batch(self, hook, batch, logs):
+        if logs is None:
+            logs = {}
         for cb in self._hooked[hook]:
             getattr(cb, hook)(batch, logs)
 

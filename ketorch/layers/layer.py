@@ -66,6 +66,7 @@ class Layer(nn.Module):
 
     _call_has_training = False
     _call_has_mask = False
+    _loss_generation = -1  # CALL_CONTEXT.generation of the call that filled _losses
     _called = False  # set on the first call (which opens this layer's variable name scope)
 
     def __init_subclass__(cls, **kwargs):
@@ -473,6 +474,9 @@ class Layer(nn.Module):
             except _WRAPPED_ERRORS as e:
                 self._raise_call_error(e, args, "build")
         ctx.training = training
+        if not ctx.depth:
+            ctx.generation += 1
+        ctx.depth += 1
         first_call = not self._called
         if first_call:  # sublayers built lazily in this call get this layer's name scope
             self._called = True
@@ -495,6 +499,7 @@ class Layer(nn.Module):
             self._raise_call_error(e, args, "call")
         finally:
             ctx.training = outer
+            ctx.depth -= 1
             if first_call:
                 scope_stack().pop()
         if self.supports_masking:
@@ -670,6 +675,12 @@ class Layer(nn.Module):
         if collector is not None:
             collector.append(loss)
         else:
+            # Outside a train/test step `losses` holds the last forward pass's terms (Keras
+            # resets them at each top-level call): a new top-level call starts a new list.
+            generation = CALL_CONTEXT.generation
+            if self._loss_generation != generation:
+                self._losses.clear()
+                self._loss_generation = generation
             self._losses.append(loss)
 
     @property

@@ -47,7 +47,9 @@ def to_tensor(x, dtype=None) -> torch.Tensor:
     try:
         return torch.as_tensor(x, dtype=td, device=get_device())
     except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"Cannot convert {type(x).__name__} to a tensor: {e}. Received: {x!r}")
+        raise TypeError(
+            f"Cannot convert {type(x).__name__} to a tensor: {e}. Received: {x!r}"
+        ) from e
 
 
 def _leaves(x):

@@ -103,11 +103,7 @@ def standardize_dtype(dtype) -> str:
         return "float32"
     elif dtype is complex:
         return "complex64"
-    elif (
-        hasattr(dtype, "name")
-        and isinstance(getattr(dtype, "name"), str)
-        and not isinstance(dtype, type)
-    ):
+    elif hasattr(dtype, "name") and isinstance(dtype.name, str) and not isinstance(dtype, type):
         return standardize_dtype(dtype.name)
     try:
         name = np.dtype(dtype).name

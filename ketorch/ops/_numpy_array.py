@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -128,10 +129,10 @@ def _int_tuple(shape, op, arg="shape", allow_minus_one=False):
     return tuple(out)
 
 
-def _torch_dtype(dtype, op, default=None):
-    """The torch dtype for ``dtype`` (``default`` when None, floatx if that is None too)."""
+def _torch_dtype(dtype, op):
+    """The torch dtype for ``dtype`` (floatx when None); a bad dtype names the op."""
     if dtype is None:
-        dtype = default if default is not None else config.floatx()
+        dtype = config.floatx()
     if isinstance(dtype, torch.dtype):
         return dtype
     try:
@@ -203,18 +204,40 @@ def empty(shape, dtype=None):
     return torch.empty(shape, dtype=_torch_dtype(dtype, "empty"), device=get_device())
 
 
-@keras_op
-def full(shape, fill_value, dtype=None):
-    """A tensor of ``shape`` filled with ``fill_value`` (a scalar or a broadcastable tensor).
+# The recorded op takes its tensor argument first and its config (Keras's ``Full(shape, dtype)``)
+# by keyword, so a node calls it as ``op(fill_value)``, as Keras saves it.
+def _full_spec(fill_value, *, shape, dtype=None):
+    target = _int_tuple(shape, "full")
+    fill_shape = tuple(getattr(fill_value, "shape", ()))
+    _broadcast_to_spec(KerasTensor(fill_shape, "float32"), target)
+    return KerasTensor(target, _dtypes.standardize_dtype(_torch_dtype(dtype, "full")))
 
-    ``dtype`` defaults to floatx, whatever the type of ``fill_value``.
-    """
+
+@keras_op(name="full", spec=_full_spec)
+def _full(fill_value, *, shape, dtype=None):
     shape = _int_tuple(shape, "full")
     td = _torch_dtype(dtype, "full")
     if isinstance(fill_value, (numbers.Number, np.generic)):
         return torch.full(shape, fill_value, dtype=td, device=get_device())
     fill = to_tensor(fill_value, td)
     return torch.broadcast_to(fill, shape).clone(memory_format=torch.contiguous_format)
+
+
+def full(shape, fill_value, dtype=None):
+    """A tensor of ``shape`` filled with ``fill_value`` (a scalar or a broadcastable tensor).
+
+    ``dtype`` defaults to floatx, whatever the type of ``fill_value``.
+
+    Example:
+
+    >>> from ketorch import ops
+    >>> ops.full((2,), 7)
+    tensor([7., 7.])
+    """
+    return _full(fill_value, shape=shape, dtype=dtype)
+
+
+full._keras_op = _full._keras_op
 
 
 def _like(x, dtype, op):
@@ -458,7 +481,26 @@ def size(x):
     return torch.tensor(x.numel(), dtype=torch.int64, device=x.device)
 
 
-@keras_op
+def _meta_shape(fn, x, *args):
+    """``fn``'s output shape on a meta tensor shaped like the KerasTensor ``x`` (fully known)."""
+    return tuple(
+        fn(torch.empty(x.shape, dtype=_dtypes.torch_dtype(x.dtype), device="meta"), *args).shape
+    )
+
+
+def _reshape_spec(x, newshape):
+    shape = _int_tuple(newshape, "reshape", "newshape", allow_minus_one=True)
+    if None in x.shape:  # the -1 dimension depends on the unknown size
+        return KerasTensor(tuple(None if d == -1 else d for d in shape), x.dtype)
+    try:
+        return KerasTensor(_meta_shape(torch.reshape, x, shape), x.dtype)
+    except RuntimeError as e:
+        raise ValueError(
+            f"ops.reshape: cannot reshape a tensor of shape {x.shape} to {newshape}: {e}"
+        ) from None
+
+
+@keras_op(spec=_reshape_spec)
 def reshape(x, newshape):
     """``x`` with shape ``newshape`` (an int or a sequence; one dimension may be -1).
 
@@ -469,8 +511,14 @@ def reshape(x, newshape):
     >>> ops.reshape(torch.zeros(2, 6), (-1, 4)).shape
     torch.Size([3, 4])
     """
-    shape = _int_tuple(newshape, "reshape", "newshape", allow_minus_one=True)
-    return to_tensor(x).reshape(shape)
+    x = to_tensor(x)
+    if newshape.__class__ is tuple and newshape.count(-1) < 2:
+        for d in newshape:
+            if d.__class__ is not int or d < -1:
+                break
+        else:
+            return x.reshape(newshape)
+    return x.reshape(_int_tuple(newshape, "reshape", "newshape", allow_minus_one=True))
 
 
 @keras_op
@@ -479,7 +527,19 @@ def ravel(x):
     return torch.ravel(to_tensor(x))
 
 
-@keras_op
+def _broadcast_to_spec(x, shape):
+    target = _int_tuple(shape, "broadcast_to")
+    ok = len(x.shape) <= len(target) and all(
+        d is None or d == 1 or d == t for d, t in zip(reversed(x.shape), reversed(target))
+    )
+    if not ok:
+        raise ValueError(
+            f"ops.broadcast_to: cannot broadcast a tensor of shape {x.shape} to {target}."
+        )
+    return KerasTensor(target, x.dtype)
+
+
+@keras_op(spec=_broadcast_to_spec)
 def broadcast_to(x, shape):
     """``x`` broadcast to ``shape`` (a view, as in NumPy)."""
     shape = _int_tuple(shape, "broadcast_to")
@@ -514,6 +574,11 @@ def transpose(x, axes=None):
     x = to_tensor(x)
     if axes is None:
         return x.permute(tuple(range(x.ndim - 1, -1, -1)))
+    if axes.__class__ is tuple and sorted(axes) == list(range(x.ndim)):
+        try:
+            return x.permute(axes)
+        except TypeError:  # e.g. float axes: canonical_axis below names the op
+            pass
     perm = canonical_axis(tuple(axes), x.ndim, "transpose", "axes")
     if len(perm) != x.ndim:
         raise ValueError(
@@ -681,7 +746,12 @@ def vander(x, N=None, increasing=False):
         raise TypeError(
             f"ops.vander: `increasing` must be a bool. Received: increasing={increasing!r}"
         )
-    return torch.vander(x, N, increasing).to(x.dtype)
+    n = x.shape[0] if N is None else N
+    if n == 0:
+        return x.new_empty((x.shape[0], 0))
+    cols = [torch.ones_like(x).unsqueeze(1), x.unsqueeze(1).expand(-1, n - 1)]
+    powers = torch.cumprod(torch.cat(cols, 1), dim=1).to(x.dtype)
+    return powers if increasing else torch.flip(powers, (1,))
 
 
 # ------------------------------------------------------------------------------ joining
@@ -768,7 +838,32 @@ def tile(x, repeats):
     return torch.tile(x, reps)
 
 
-@keras_op
+def _repeat_spec(x, repeats, axis=None):
+    if isinstance(repeats, (torch.Tensor, np.ndarray)):
+        repeats = repeats.tolist()
+    counts = [repeats] if isinstance(repeats, _INTS) else repeats
+    if axis is None:
+        shape = [None if None in x.shape else math.prod(x.shape)]
+        axis = 0
+    else:
+        shape = list(x.shape)
+        axis = canonical_axis(axis, len(shape), "repeat")
+    n = shape[axis]
+    if not isinstance(counts, (list, tuple)):  # symbolic repeats
+        shape[axis] = None
+    elif len(counts) == 1:
+        shape[axis] = None if n is None else n * int(counts[0])
+    elif n is not None and len(counts) != n:
+        raise ValueError(
+            f"ops.repeat: `repeats` must have one count per element along axis {axis} "
+            f"({n}) or a single count. Received: {len(counts)} counts"
+        )
+    else:
+        shape[axis] = None if n is None else int(sum(counts))
+    return KerasTensor(tuple(shape), x.dtype)
+
+
+@keras_op(spec=_repeat_spec)
 def repeat(x, repeats, axis=None):
     """Repeat each element of ``x`` ``repeats`` times (an int, or one count per element)
     along ``axis`` (the flattened tensor when None)."""
@@ -793,10 +888,6 @@ def repeat(x, repeats, axis=None):
             )
         if len(counts) == 1:
             return torch.repeat_interleave(x, counts[0], dim=axis)
-        if x.device.type == "meta":
-            shape = list(x.shape)
-            shape[axis] = sum(counts)
-            return x.new_empty(shape)
         rep = torch.tensor(counts, dtype=torch.int64, device=x.device)
         return torch.repeat_interleave(x, rep, dim=axis, output_size=sum(counts))
     rep = to_tensor(repeats, "int64")
@@ -904,13 +995,12 @@ def _pad_ramp(x, axis, before, after):
     parts.append(x.to(ct))
     if after:
         shape[axis] = after
-        t = (torch.arange(after, 0, -1, device=x.device, dtype=ct) / after).reshape(shape)
+        t = (torch.arange(after - 1, -1, -1, device=x.device, dtype=ct) / after).reshape(shape)
         parts.append(x.narrow(axis, n - 1, 1).to(ct) * t)
     y = torch.cat(parts, axis)
     return y if y.dtype == x.dtype else torch.floor(y).to(x.dtype)
 
 
-@keras_op
 def pad(x, pad_width, mode="constant", constant_values=None):
     """Pad ``x`` with NumPy's ``pad_width`` forms and modes.
 
@@ -926,6 +1016,12 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     >>> ops.pad(torch.tensor([1.0, 2.0, 3.0]), (2, 1), mode="reflect")
     tensor([3., 2., 1., 2., 3., 2.])
     """
+    return _pad(x, constant_values, pad_width=pad_width, mode=mode)
+
+
+# Recorded as Keras records it: ``Pad(pad_width, mode)`` called on ``(x, constant_values)``.
+@keras_op(name="pad")
+def _pad(x, constant_values=None, *, pad_width, mode="constant"):
     if mode not in _PAD_MODES:
         raise ValueError(f"ops.pad: `mode` must be one of {_PAD_MODES}. Received: mode={mode!r}")
     if constant_values is not None and mode != "constant":
@@ -974,6 +1070,9 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     return x
 
 
+pad._keras_op = _pad._keras_op
+
+
 # ----------------------------------------------------------------------------- splitting
 def _split(x, indices_or_sections, axis, op):
     """Split ``x`` along ``axis`` into equal sections (an int) or at indices (a sequence)."""
@@ -988,8 +1087,7 @@ def _split(x, indices_or_sections, axis, op):
                 f"Received: indices_or_sections={ios}"
             )
         n = x.shape[axis]
-        # On meta tensors an unknown axis stands in for any size; the runs decide.
-        if n % ios and x.device.type != "meta":
+        if n % ios:
             raise ValueError(
                 f"ops.{op}: axis {axis} of size {n} cannot be split into {ios} equal sections. "
                 f"Received: a tensor of shape {tuple(x.shape)}, indices_or_sections={ios}"
@@ -1004,7 +1102,92 @@ def _split(x, indices_or_sections, axis, op):
     return list(torch.tensor_split(x, idx, dim=axis))
 
 
-@keras_op
+def _split_sizes(n, ios, op):
+    """Sizes of the parts of an axis of size ``n`` (None if unknown), as Keras infers them."""
+    if isinstance(ios, (torch.Tensor, np.ndarray)):
+        ios = int(ios) if ios.ndim == 0 else ios.tolist()
+    if isinstance(ios, _INTS) and not isinstance(ios, bool):
+        ios = int(ios)
+        if ios <= 0:
+            raise ValueError(
+                f"ops.{op}: the number of sections must be positive. "
+                f"Received: indices_or_sections={ios}"
+            )
+        if n is None:
+            return [None] * ios
+        if n % ios:
+            raise ValueError(
+                f"ops.{op}: an axis of size {n} cannot be split into {ios} equal sections."
+            )
+        return [n // ios] * ios
+    bounds = [0] + [_as_int(i, op, "indices_or_sections") for i in ios] + [n]
+    sizes = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if n is not None:
+            sizes.append(len(range(n)[a:b]))
+        elif b is not None and a >= 0 and b >= 0:
+            sizes.append(max(b - a, 0))
+        else:
+            sizes.append(None)
+    return sizes
+
+
+def _split_spec_at(x, ios, axis, op, min_rank=1):
+    if len(x.shape) < min_rank:
+        raise ValueError(
+            f"ops.{op}: `x` must have at least {min_rank} dimensions. Received shape {x.shape}"
+        )
+    axis = canonical_axis(axis, len(x.shape), op)
+    out = []
+    for size in _split_sizes(x.shape[axis], ios, op):
+        shape = list(x.shape)
+        shape[axis] = size
+        out.append(KerasTensor(tuple(shape), x.dtype))
+    return out
+
+
+def _split_spec(x, indices_or_sections, axis=0):
+    return _split_spec_at(x, indices_or_sections, axis, "split")
+
+
+def _check_sections(indices_or_sections):
+    if isinstance(indices_or_sections, bool) or not isinstance(indices_or_sections, _INTS):
+        raise TypeError(
+            "ops.array_split: `indices_or_sections` must be an int. "
+            f"Received: indices_or_sections={indices_or_sections!r}"
+        )
+    if indices_or_sections <= 0:
+        raise ValueError(
+            "ops.array_split: `indices_or_sections` must be positive. "
+            f"Received: indices_or_sections={indices_or_sections}"
+        )
+
+
+def _array_split_spec(x, indices_or_sections, axis=0):
+    _check_sections(indices_or_sections)
+    axis = canonical_axis(axis, len(x.shape), "array_split")
+    n, k = x.shape[axis], int(indices_or_sections)
+    out = []
+    for i in range(k):
+        shape = list(x.shape)
+        shape[axis] = None if n is None else n // k + (1 if i < n % k else 0)
+        out.append(KerasTensor(tuple(shape), x.dtype))
+    return out
+
+
+def _hsplit_spec(x, indices_or_sections):
+    return _split_spec_at(x, indices_or_sections, 1 if len(x.shape) > 1 else 0, "hsplit")
+
+
+def _vsplit_spec(x, indices_or_sections):
+    return _split_spec_at(x, indices_or_sections, 0, "vsplit", 2)
+
+
+def _dsplit_spec(x, indices_or_sections):
+    return _split_spec_at(x, indices_or_sections, 2, "dsplit", 3)
+
+
+@keras_op(spec=_split_spec)
 def split(x, indices_or_sections, axis=0):
     """Split ``x`` along ``axis`` into equal sections (an int) or at the given indices.
 
@@ -1019,26 +1202,17 @@ def split(x, indices_or_sections, axis=0):
     return _split(x, indices_or_sections, canonical_axis(axis, x.ndim, "split"), "split")
 
 
-@keras_op
+@keras_op(spec=_array_split_spec)
 def array_split(x, indices_or_sections, axis=0):
     """Split ``x`` into ``indices_or_sections`` nearly equal parts along ``axis`` (the first
     parts are one longer when the size does not divide)."""
-    if isinstance(indices_or_sections, bool) or not isinstance(indices_or_sections, _INTS):
-        raise TypeError(
-            "ops.array_split: `indices_or_sections` must be an int. "
-            f"Received: indices_or_sections={indices_or_sections!r}"
-        )
-    if indices_or_sections <= 0:
-        raise ValueError(
-            "ops.array_split: `indices_or_sections` must be positive. "
-            f"Received: indices_or_sections={indices_or_sections}"
-        )
+    _check_sections(indices_or_sections)
     x = to_tensor(x)
     axis = canonical_axis(axis, x.ndim, "array_split")
     return list(torch.tensor_split(x, int(indices_or_sections), dim=axis))
 
 
-@keras_op
+@keras_op(spec=_hsplit_spec)
 def hsplit(x, indices_or_sections):
     """Split along axis 1 (axis 0 for 1-D tensors)."""
     x = to_tensor(x)
@@ -1046,7 +1220,7 @@ def hsplit(x, indices_or_sections):
     return _split(x, indices_or_sections, 1 if x.ndim > 1 else 0, "hsplit")
 
 
-@keras_op
+@keras_op(spec=_vsplit_spec)
 def vsplit(x, indices_or_sections):
     """Split along axis 0 (at least 2-D)."""
     x = to_tensor(x)
@@ -1054,7 +1228,7 @@ def vsplit(x, indices_or_sections):
     return _split(x, indices_or_sections, 0, "vsplit")
 
 
-@keras_op
+@keras_op(spec=_dsplit_spec)
 def dsplit(x, indices_or_sections):
     """Split along axis 2 (at least 3-D)."""
     x = to_tensor(x)

@@ -9,7 +9,10 @@ Dtypes follow Keras on the torch backend, call for call:
   floatx). Scalars are passed to the kernel as Python numbers, so no tensor is created for them.
 * Ops that Keras casts to ``result_type`` first (``maximum``, ``floor_divide``, ``arctan2``,
   ``hypot``, ``isclose``...) use :func:`~ketorch.ops._dtypes.result_type`, which narrows 64-bit
-  results to 32 bits as Keras does on torch.
+  results to 32 bits as Keras does on torch. Of these, the ones Keras converts its operands
+  for first (``arctan2``, ``hypot``, ``heaviside``, ``logaddexp``, ``logaddexp2``,
+  ``nextafter``, ``ldexp``, ``isclose``, ``isin``) count a Python float as floatx: a float16
+  tensor and ``0.5`` compute in float32, as in Keras.
 * Unary float math (``sin``, ``exp``, ``sqrt``...) maps bool and integer inputs to floatx.
 """
 
@@ -21,7 +24,7 @@ import torch
 
 from .. import config
 from . import _dtypes
-from ._common import _promotion_key, float_result, floatx_dtype, to_tensor
+from ._common import _promotion_key, dtype_of, float_result, floatx_dtype, to_tensor
 from .operation import describe, keras_op
 
 __all__ = [
@@ -204,11 +207,12 @@ def _to(x, td: torch.dtype, ref):
     return t if ref is None or t.device == ref.device else t.to(ref.device)
 
 
-def _keras_promote(x1, x2, weak=None):
+def _keras_promote(x1, x2, weak=None, strong=False):
     """Both operands as tensors of Keras's ``result_type`` (and ``weak``, e.g. ``float``).
 
     Unlike :func:`_operands` this narrows 64-bit results to 32 bits, as the Keras ops that
-    cast to ``result_type`` do on torch.
+    cast to ``result_type`` do on torch. With ``strong``, Python scalars count with the dtype
+    they convert to (``int32``, floatx), as in the Keras ops that convert before promoting.
     """
     t1, t2 = isinstance(x1, _Tensor), isinstance(x2, _Tensor)
     if (
@@ -219,7 +223,8 @@ def _keras_promote(x1, x2, weak=None):
         and (weak is None or x1.dtype in _HALF_OR_32)
     ):
         return x1, x2
-    keys = (_promotion_key(x1), _promotion_key(x2)) + (() if weak is None else (weak,))
+    key = dtype_of if strong else _promotion_key
+    keys = (key(x1), key(x2)) + (() if weak is None else (weak,))
     td = _dtypes.torch_dtype(_dtypes.result_type(*keys))
     ref = x1 if t1 else (x2 if t2 else None)
     if ref is None:
@@ -281,14 +286,30 @@ def subtract(x1, x2):
     """Elementwise ``x1 - x2``; a bool operand takes the other operand's dtype."""
     if x1.__class__ in _SCALARS and isinstance(x2, _Tensor):
         x2, x1 = _operands(x2, x1)  # a bool x2 is cast unless x1 is a bool too
+        if x1.__class__ is bool:
+            if x2.dtype == _BOOL:
+                raise _bool_subtraction(x1, x2)
+            x1 = int(x1)  # torch refuses bool scalars here; the dtype is already settled
         return torch.rsub(x2, x1)
     x1, x2 = _operands(x1, x2)
-    if x1.dtype == _BOOL or (isinstance(x2, _Tensor) and x2.dtype == _BOOL):
+    if x2.__class__ is bool:
+        if x1.dtype == _BOOL:
+            raise _bool_subtraction(x1, x2)
+        x2 = int(x2)
+    elif x1.dtype == _BOOL or (isinstance(x2, _Tensor) and x2.dtype == _BOOL):
         r = torch.result_type(x1, x2)
-        if r != _BOOL:
-            x1 = x1.to(r)
-            x2 = x2.to(r) if isinstance(x2, _Tensor) else x2
+        if r == _BOOL:
+            raise _bool_subtraction(x1, x2)
+        x1 = x1.to(r)
+        x2 = x2.to(r) if isinstance(x2, _Tensor) else x2
     return torch.subtract(x1, x2)
+
+
+def _bool_subtraction(x1, x2):
+    return TypeError(
+        "ops.subtract: subtracting two bool operands is not supported (use "
+        f"`ops.logical_xor`). Received: x1={describe(x1)}, x2={describe(x2)}"
+    )
 
 
 @keras_op
@@ -362,6 +383,10 @@ def fmod(x1, x2):
 def power(x1, x2):
     """Elementwise ``x1 ** x2`` with Keras's dtype promotion."""
     x1, x2 = _operands(x1, x2)
+    if x2.__class__ is bool or (
+        x2.__class__ is int and x2 < 0 and not (x1.is_floating_point() or x1.is_complex())
+    ):
+        x2 = _like(x2, x1)  # torch takes negative integer powers of integers as tensors only
     return torch.pow(x1, x2)
 
 
@@ -501,7 +526,9 @@ def clip(x, x_min, x_max):
     if x_max is not None and x_max.__class__ not in _SCALARS and not isinstance(x_max, _Tensor):
         x_max = _like(x_max, x)
     if x_min is None and x_max is None:
-        raise ValueError("ops.clip: `x_min` and `x_max` cannot both be None.")
+        raise ValueError(
+            "ops.clip: `x_min` and `x_max` cannot both be None. Received: x_min=None, x_max=None"
+        )
     return torch.clamp(x, x_min, x_max)
 
 
@@ -719,7 +746,7 @@ def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
     >>> ops.isclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0 + 1e-7, 2.1]))
     tensor([ True, False])
     """
-    x1, x2 = _keras_promote(x1, x2)
+    x1, x2 = _keras_promote(x1, x2, strong=True)
     if x1.is_floating_point():
         return torch.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return torch.eq(x1, x2)
@@ -734,7 +761,7 @@ def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
 @keras_op
 def isin(x1, x2, assume_unique=False, invert=False):
     """Elementwise ``True`` where an element of ``x1`` occurs in ``x2`` (``x1``'s shape)."""
-    x1, x2 = _keras_promote(x1, x2)
+    x1, x2 = _keras_promote(x1, x2, strong=True)
     if x1.dtype == _BOOL:
         x1, x2 = x1.to(_INT32), x2.to(_INT32)
     return torch.isin(x1, x2, assume_unique=assume_unique, invert=invert)
@@ -921,7 +948,7 @@ def lcm(x1, x2):
 # --------------------------------------------------------------------------- float binaries
 def _float_pair(x1, x2):
     """Keras's ``result_type(x1, x2)`` with integer results mapped to floatx."""
-    x1, x2 = _keras_promote(x1, x2)
+    x1, x2 = _keras_promote(x1, x2, strong=True)
     if not (x1.is_floating_point() or x1.is_complex() or x1.dtype == _BOOL):
         td = floatx_dtype()
         x1, x2 = x1.to(td), x2.to(td)
@@ -931,7 +958,7 @@ def _float_pair(x1, x2):
 @keras_op
 def arctan2(x1, x2):
     """Elementwise angle of the point ``(x2, x1)`` in radians, in ``[-pi, pi]``."""
-    x1, x2 = _keras_promote(x1, x2, float)
+    x1, x2 = _keras_promote(x1, x2, float, strong=True)
     return torch.arctan2(x1, x2)
 
 
@@ -952,7 +979,7 @@ def heaviside(x1, x2):
 @keras_op
 def logaddexp(x1, x2):
     """Elementwise ``log(exp(x1) + exp(x2))`` without overflow (float result)."""
-    x1, x2 = _keras_promote(x1, x2, float)
+    x1, x2 = _keras_promote(x1, x2, float, strong=True)
     if x1.dtype == torch.float16 and x1.device.type == "cpu":
         return torch.logaddexp(x1.float(), x2.float()).to(torch.float16)
     return torch.logaddexp(x1, x2)
@@ -961,26 +988,25 @@ def logaddexp(x1, x2):
 @keras_op
 def logaddexp2(x1, x2):
     """Elementwise ``log2(2**x1 + 2**x2)`` without overflow (float result)."""
-    x1, x2 = _keras_promote(x1, x2, float)
+    x1, x2 = _keras_promote(x1, x2, float, strong=True)
     return torch.logaddexp2(x1, x2)
 
 
 @keras_op
 def nextafter(x1, x2):
     """The next representable float after ``x1`` in the direction of ``x2`` (float result)."""
-    x1, x2 = _keras_promote(x1, x2, float)
+    x1, x2 = _keras_promote(x1, x2, float, strong=True)
     return torch.nextafter(x1, x2)
 
 
 @keras_op
 def ldexp(x1, x2):
     """Elementwise ``x1 * 2**x2`` for integer exponents ``x2`` (float result)."""
-    if x2.__class__ is bool or (isinstance(x2, _Tensor) and x2.dtype == _BOOL):
+    x2_dtype = dtype_of(x2)
+    if not x2_dtype.startswith(("int", "uint")):
         raise TypeError(f"ops.ldexp: `x2` must be an integer tensor. Received: x2={describe(x2)}")
-    _check_integer("ldexp", x2=x2)
     ref = x1 if isinstance(x1, _Tensor) else (x2 if isinstance(x2, _Tensor) else None)
-    keys = (_promotion_key(x1), _promotion_key(x2), float)
-    td = _dtypes.torch_dtype(_dtypes.result_type(*keys))
+    td = _dtypes.torch_dtype(_dtypes.result_type(dtype_of(x1), x2_dtype, float))
     x1 = _to(x1, td, ref)
     if not isinstance(x2, _Tensor):
         x2 = _like(x2, x1)

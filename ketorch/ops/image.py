@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import config
+from ..layers.node import KerasTensor
 from . import _dtypes
 from ._common import dtype_of, to_tensor
 from .operation import keras_op
@@ -98,9 +99,7 @@ def _int_tuple(value, n, op, arg, minimum=1):
             raise _fail(op, f"`{arg}` must hold integers. Received: {arg}={value!r}", TypeError)
         value = tuple(int(v) for v in value)
     else:
-        raise _fail(
-            op, f"`{arg}` must be an int or a tuple of {n} ints. Received: {arg}={value!r}"
-        )
+        raise _fail(op, f"`{arg}` must be an int or a tuple of {n} ints. Received: {arg}={value!r}")
     if any(v < minimum for v in value):
         raise _fail(op, f"`{arg}` values must be >= {minimum}. Received: {arg}={value!r}")
     return value
@@ -115,14 +114,12 @@ def _from_nchw(x, fmt):
     return x.permute(0, 2, 3, 1) if fmt == "channels_last" else x
 
 
-def _cast_back(x, dtype, lo=None, hi=None):
+def _cast_back(x, dtype):
     """A float result back to an image dtype (integers are rounded first)."""
     if x.dtype == dtype:
         return x
     if dtype in _INT_TYPES:
         x = torch.round(x)
-        if lo is not None:
-            x = x.clamp(lo, hi)
     return x.to(dtype)
 
 
@@ -138,7 +135,31 @@ def _float_dtype(*dtypes):
 
 
 # ----------------------------------------------------------------------- colour spaces
-@keras_op
+def _colour_spec(op, channels, out_channels=None):
+    """Symbolic rule of a colour-space op: checks what is known (rank, dtype, channels)."""
+
+    def spec(images, data_format=None):
+        fmt = _data_format(data_format, op)
+        shape = list(images.shape)
+        if len(shape) not in (3, 4):
+            raise _fail(op, f"`images` must have rank 3 or 4. Received: images.shape={shape}")
+        if out_channels is None and not _dtypes.is_float_dtype(images.dtype):
+            raise _fail(op, f"`images` must have a float dtype. Received: dtype={images.dtype}")
+        axis = -1 if fmt == "channels_last" else -3
+        if shape[axis] is not None and shape[axis] not in channels:
+            raise _fail(
+                op,
+                f"`images` must have {' or '.join(map(str, channels))} channels. "
+                f"Received: images.shape={tuple(shape)}",
+            )
+        if out_channels is not None:
+            shape[axis] = out_channels
+        return KerasTensor(tuple(shape), images.dtype)
+
+    return spec
+
+
+@keras_op(spec=_colour_spec("rgb_to_grayscale", (3, 1), 1))
 def rgb_to_grayscale(images, data_format=None):
     """Luma of RGB image(s) (ITU-R 601 weights); the channel axis becomes length 1.
 
@@ -177,13 +198,11 @@ def _hsv_checks(images, data_format, op):
         raise _fail(op, f"`images` must have a float dtype. Received: dtype={dtype_of(x)}")
     axis = x.ndim - 1 if fmt == "channels_last" else x.ndim - 3
     if x.shape[axis] != 3:
-        raise _fail(
-            op, f"`images` must have 3 channels. Received: images.shape={tuple(x.shape)}"
-        )
+        raise _fail(op, f"`images` must have 3 channels. Received: images.shape={tuple(x.shape)}")
     return x, axis
 
 
-@keras_op
+@keras_op(spec=_colour_spec("rgb_to_hsv", (3,)))
 def rgb_to_hsv(images, data_format=None):
     """RGB image(s) with values in ``[0, 1]`` to HSV (hue, saturation, value in ``[0, 1]``).
 
@@ -209,7 +228,7 @@ def rgb_to_hsv(images, data_format=None):
     return torch.stack((h, s, v), dim=axis)
 
 
-@keras_op
+@keras_op(spec=_colour_spec("hsv_to_rgb", (3,)))
 def hsv_to_rgb(images, data_format=None):
     """HSV image(s) (all channels in ``[0, 1]``) to RGB.
 
@@ -340,9 +359,10 @@ def resize(
     """
     op = "resize"
     fmt = _data_format(data_format, op)
-    if not isinstance(size, (list, tuple)) or len(size) != 2:
-        raise _fail(op, f"`size` must be a tuple of 2 integers. Received: size={size!r}")
-    th, tw = (int(s) for s in size)
+    try:
+        th, tw = (int(s) for s in size)
+    except (TypeError, ValueError):
+        raise _fail(op, f"`size` must be a tuple of 2 integers. Received: size={size!r}") from None
     if th <= 0 or tw <= 0:
         raise _fail(op, f"`size` must have positive height and width. Received: size={size!r}")
     if interpolation not in _RESIZE_MODES and interpolation not in _LANCZOS:
@@ -399,7 +419,12 @@ def resize(
     return _cast_back(out, dtype)
 
 
-@keras_op
+def _scale_and_translate_spec(images, output_shape, scale, translation, *args, **kwargs):
+    """Symbolic output: ``output_shape`` (it names every axis), the images' dtype."""
+    return KerasTensor(tuple(output_shape), dtype_of(images))
+
+
+@keras_op(spec=_scale_and_translate_spec)
 def scale_and_translate(
     images,
     output_shape,
@@ -439,12 +464,20 @@ def scale_and_translate(
     if not wdtype.is_floating_point:
         wdtype = torch.float32
     scale, translation = scale.to(wdtype), translation.to(wdtype)
-    dims = [canonical for canonical in (int(d) % max(x.ndim, 1) for d in spatial_dims)]
+    dims = [int(d) % max(x.ndim, 1) for d in spatial_dims]
     if len(output_shape) != x.ndim:
         raise _fail(
             op,
             f"`output_shape` must have one entry per axis of `images` ({x.ndim}). "
             f"Received: output_shape={tuple(output_shape)}",
+        )
+    fixed = [i for i in range(x.ndim) if i not in dims]
+    if x.device.type != "meta" and any(int(output_shape[i]) != x.shape[i] for i in fixed):
+        raise _fail(
+            op,
+            "`output_shape` must match the shape of `images` outside `spatial_dims`. Received: "
+            f"output_shape={tuple(output_shape)}, images.shape={tuple(x.shape)}, "
+            f"spatial_dims={tuple(spatial_dims)}",
         )
     if not dims:
         return x
@@ -512,7 +545,7 @@ def _patches(x, n, size, strides, dilation_rate, padding, data_format, op):
     else:
         order = (0, *range(n + 2, 2 * n + 2), 1, *range(2, n + 2))
         x = x.permute(order)
-        x = x.reshape(x.shape[0], -1, *x.shape[2 * n + 1 - n + n :][:0], *x.shape[n + 2 :])
+        x = x.reshape(x.shape[0], -1, *x.shape[n + 2 :])
     return x.squeeze(0) if unbatched else x
 
 
@@ -559,7 +592,9 @@ def extract_patches(
             f"`size` must be an int or a tuple. Received: size={size!r}",
             TypeError,
         )
-    return _patches(images, 2, size, strides, dilation_rate, padding, data_format, "extract_patches")
+    return _patches(
+        images, 2, size, strides, dilation_rate, padding, data_format, "extract_patches"
+    )
 
 
 @keras_op(symbolic=False)
@@ -596,7 +631,7 @@ def extract_patches_3d(
     return extract_patches(volumes, tuple(size), strides, dilation_rate, padding, data_format)
 
 
-def _resolve_box(lead, trail, target, length, op, names):
+def _resolve_box(lead, trail, target, op, names):
     """Two of (leading amount, trailing amount, target) -> all three, validated."""
     given = [lead, trail, target]
     if given.count(None) != 1:
@@ -632,11 +667,11 @@ def pad_images(
     fmt = _data_format(data_format, op)
     x = _images(images, op)
     top, bottom, th = _resolve_box(
-        top_padding, bottom_padding, target_height, None, op,
+        top_padding, bottom_padding, target_height, op,
         ("top_padding", "bottom_padding", "target_height"),
     )  # fmt: skip
     left, right, tw = _resolve_box(
-        left_padding, right_padding, target_width, None, op,
+        left_padding, right_padding, target_width, op,
         ("left_padding", "right_padding", "target_width"),
     )  # fmt: skip
     hax = x.ndim - 3 if fmt == "channels_last" else x.ndim - 2
@@ -679,11 +714,11 @@ def crop_images(
     fmt = _data_format(data_format, op)
     x = _images(images, op)
     top, bottom, th = _resolve_box(
-        top_cropping, bottom_cropping, target_height, None, op,
+        top_cropping, bottom_cropping, target_height, op,
         ("top_cropping", "bottom_cropping", "target_height"),
     )  # fmt: skip
     left, right, tw = _resolve_box(
-        left_cropping, right_cropping, target_width, None, op,
+        left_cropping, right_cropping, target_width, op,
         ("left_cropping", "right_cropping", "target_width"),
     )  # fmt: skip
     hax = x.ndim - 3 if fmt == "channels_last" else x.ndim - 2
@@ -692,20 +727,12 @@ def crop_images(
     th = h - top - bottom if th is None else th
     left = w - tw - right if left is None else left
     tw = w - left - right if tw is None else tw
-    for name, value in (("top_cropping", top), ("target_height", th)):
-        if value < 0 or top + th > h:
-            raise _fail(
-                op,
-                f"the crop does not fit the image height {h}: {name}={value}. "
-                f"Received: images.shape={tuple(x.shape)}",
-            )
-    for name, value in (("left_cropping", left), ("target_width", tw)):
-        if value < 0 or left + tw > w:
-            raise _fail(
-                op,
-                f"the crop does not fit the image width {w}: {name}={value}. "
-                f"Received: images.shape={tuple(x.shape)}",
-            )
+    if top < 0 or th < 0 or top + th > h or left < 0 or tw < 0 or left + tw > w:
+        raise _fail(
+            op,
+            f"the crop (top={top}, height={th}, left={left}, width={tw}) does not fit the "
+            f"images. Received: images.shape={tuple(x.shape)}",
+        )
     return x.narrow(hax, top, th).narrow(hax + 1, left, tw)
 
 
@@ -728,19 +755,67 @@ def _fix_index(idx, size, mode):
     return torch.where(m >= size, period - 1 - m, m)
 
 
-def _sample_nearest(img, py, px, fill_mode, fill_value):
-    """Nearest-pixel samples of NHWC ``img`` at pixel coordinates ``(py, px)`` (each
-    ``(B, Ho, Wo)``), rounding half to even; same dtype as ``img``."""
-    b, h, w, c = img.shape
-    iy, ix = torch.round(py).long(), torch.round(px).long()
-    flat = _fix_index(iy, h, fill_mode) * w + _fix_index(ix, w, fill_mode)
-    index = flat.reshape(b, -1, 1).expand(-1, -1, c)
-    out = torch.gather(img.reshape(b, h * w, c), 1, index).reshape(*py.shape, c)
-    if fill_mode == "constant":
-        valid = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
-        fill = torch.as_tensor(fill_value, dtype=out.dtype, device=out.device)
-        out = torch.where(valid.unsqueeze(-1), out, fill)
+def _axis_nodes(c, size, order, fill_mode):
+    """The neighbours of coordinates ``c`` along an axis of ``size`` pixels: a list of
+    ``(index fixed into range, in-range mask or None, weight or None)``."""
+    if order == 0:
+        nodes = [((torch.round(c) if c.is_floating_point() else c).long(), None)]
+    else:
+        if not c.is_floating_point():
+            c = c.to(torch.float32)
+        low = torch.floor(c)
+        frac = c - low
+        idx = low.long()
+        nodes = [(idx, 1 - frac), (idx + 1, frac)]
+    return [
+        (
+            _fix_index(i, size, fill_mode),
+            (i >= 0) & (i < size) if fill_mode == "constant" else None,
+            wt,
+        )
+        for i, wt in nodes
+    ]
+
+
+def _combine(corners, read, fill_value):
+    """Sum over neighbour combinations of ``weight * value`` (``fill_value`` where a
+    neighbour is out of range); ``read(indices)`` gathers the values of one combination."""
+    out = None
+    for corner in corners:
+        value = read([i for i, _, _ in corner])
+        masks = [m for _, m, _ in corner if m is not None]
+        if masks:
+            valid = masks[0]
+            for m in masks[1:]:
+                valid = valid & m
+            value = torch.where(
+                valid.view(*valid.shape, *(1,) * (value.ndim - valid.ndim)), value, fill_value
+            )
+        weights = [wt for _, _, wt in corner if wt is not None]
+        if weights:
+            weight = weights[0]
+            for wt in weights[1:]:
+                weight = weight * wt
+            value = weight.view(*weight.shape, *(1,) * (value.ndim - weight.ndim)) * value
+        out = value if out is None else out + value
     return out
+
+
+def _sample_gather(img, py, px, order, fill_mode, fill_value):
+    """Samples of NHWC ``img`` at pixel coordinates ``(py, px)`` (each ``(B, Ho, Wo)``) by
+    gathering the neighbours (nearest rounds half to even); the exact arithmetic of
+    :func:`map_coordinates`. Returns ``(B, Ho, Wo, C)``."""
+    b, h, w, c = img.shape
+    flat = img.reshape(b, h * w, c)
+
+    def read(idx):
+        index = (idx[0] * w + idx[1]).reshape(b, -1, 1).expand(-1, -1, c)
+        return torch.gather(flat, 1, index).reshape(*py.shape, c)
+
+    corners = itertools.product(
+        _axis_nodes(py, h, order, fill_mode), _axis_nodes(px, w, order, fill_mode)
+    )
+    return _combine(corners, read, fill_value)
 
 
 def _sample_bilinear(img, py, px, fill_mode, fill_value):
@@ -784,7 +859,10 @@ def _sample(img, py, px, order, fill_mode, fill_value):
     if dtype in _INT_TYPES or dtype == torch.bool:
         fill_value = int(fill_value) if isinstance(fill_value, (int, float)) else fill_value
     if order == 0:
-        return _sample_nearest(img, py, px, fill_mode, fill_value)
+        return _sample_gather(img, py, px, 0, fill_mode, fill_value)
+    if not dtype.is_floating_point:  # exact neighbour sums, so rounding ties match Keras
+        out = _sample_gather(img, py, px, 1, fill_mode, fill_value)
+        return _cast_back(out, dtype)
     cdtype = _float_dtype(dtype, py.dtype)
     out = _sample_bilinear(img.to(cdtype), py.to(cdtype), px.to(cdtype), fill_mode, fill_value)
     return _cast_back(out, dtype)
@@ -876,7 +954,7 @@ def _homography(start, end):
 
     Both ``(N, 4, 2)``; solves the 8x8 system of the four point pairs (in float32 at least).
     """
-    dtype = start.dtype
+    dtype = start.dtype if start.is_floating_point() else torch.float32
     work = torch.promote_types(dtype, torch.float32)
     sx, sy = start[..., 0].to(work), start[..., 1].to(work)
     ex, ey = end[..., 0].to(work), end[..., 1].to(work)
@@ -995,43 +1073,10 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
         fill_value = int(fill_value)
     flat = x.reshape(-1)
     strides = [math.prod(x.shape[i + 1 :]) for i in range(x.ndim)]
-    # Per axis: the neighbour indices (fixed into range), their in-range masks, weights.
-    axes = []
-    for c, size in zip(coords, x.shape):
-        if order == 0:
-            idx = (c if not c.is_floating_point() else torch.round(c)).long()
-            nodes = [(idx, None)]
-        else:
-            if not c.is_floating_point():
-                c = c.to(torch.float32)
-            low = torch.floor(c)
-            frac = c - low
-            idx = low.long()
-            nodes = [(idx, 1 - frac), (idx + 1, frac)]
-        axes.append(
-            [
-                (
-                    _fix_index(i, size, fill_mode),
-                    (i >= 0) & (i < size) if fill_mode == "constant" else None,
-                    wt,
-                )
-                for i, wt in nodes
-            ]
-        )
-    out = None
-    for corner in itertools.product(*axes):
-        index = sum(i * s for (i, _, _), s in zip(corner, strides))
-        value = flat[index]
-        masks = [m for _, m, _ in corner if m is not None]
-        if masks:
-            valid = masks[0]
-            for m in masks[1:]:
-                valid = valid & m
-            value = torch.where(valid, value, fill_value)
-        weights = [wt for _, _, wt in corner if wt is not None]
-        for wt in weights:
-            value = wt * value
-        out = value if out is None else out + value
+    corners = itertools.product(
+        *(_axis_nodes(c, size, order, fill_mode) for c, size in zip(coords, x.shape))
+    )
+    out = _combine(corners, lambda idx: flat[sum(i * s for i, s in zip(idx, strides))], fill_value)
     if integer and out.is_floating_point():
         out = torch.round(out)
     return out.to(x.dtype)
@@ -1045,7 +1090,7 @@ def _gaussian_1d(size, sigma, dtype, device):
 
 
 def _pair(value, op, arg, kind):
-    if isinstance(value, torch.Tensor) and value.ndim == 0 or isinstance(value, numbers.Number):
+    if (isinstance(value, torch.Tensor) and value.ndim == 0) or isinstance(value, numbers.Number):
         return value, value
     if isinstance(value, (list, tuple, torch.Tensor, np.ndarray)) and len(value) == 2:
         return value[0], value[1]
@@ -1089,7 +1134,12 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
     kernel = torch.outer(
         _gaussian_1d(kh, sh, cdtype, x.device), _gaussian_1d(kw, sw, cdtype, x.device)
     )
-    out = _depthwise(_nchw(x.to(cdtype), fmt), kernel, "same")
+    pads = (kw - 1) // 2, kw - 1 - (kw - 1) // 2, (kh - 1) // 2, kh - 1 - (kh - 1) // 2
+    x = _nchw(x.to(cdtype), fmt)
+    if kh % 2 and kw % 2:
+        out = _depthwise(x, kernel, (kh // 2, kw // 2))
+    else:  # even taps: SAME padding puts the extra row/column after the image
+        out = _depthwise(F.pad(x, pads), kernel, 0)
     out = _cast_back(_from_nchw(out, fmt), dtype)
     return out.squeeze(0) if unbatched else out
 

@@ -188,7 +188,11 @@ def top_k(x, k, sorted=True):  # noqa: A002
     return values, indices.to(torch.int32)
 
 
-@keras_op
+def _in_top_k_spec(targets, predictions, k):
+    return KerasTensor(_shape(targets), "bool")
+
+
+@keras_op(spec=_in_top_k_spec)
 def in_top_k(targets, predictions, k):
     """Whether each target class is among the ``k`` highest predictions (ties count as in).
 
@@ -418,7 +422,20 @@ def _window(window, length, dtype, device, op):
     return win
 
 
-@keras_op
+def _stft_spec(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    _check_stride(sequence_stride, "stft")
+    shape = _shape(x)
+    if not shape:
+        raise ValueError(f"ops.stft: `x` must have rank >= 1. Received: x={describe(x)}")
+    frames = None
+    if shape[-1] is not None:
+        padded = shape[-1] + (fft_length // 2) * 2 if center else shape[-1]
+        frames = 1 + (padded - fft_length) // sequence_stride
+    out = KerasTensor(shape[:-1] + (frames, fft_length // 2 + 1), dtype_of(x))
+    return out, KerasTensor(out.shape, out.dtype)
+
+
+@keras_op(spec=_stft_spec)
 def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
     """Short-time Fourier transform along the last axis.
 

@@ -196,7 +196,7 @@ def _spec_from_runs(runs):
         return type(first)(_spec_from_runs([r[i] for r in runs]) for i in range(len(first)))
     if isinstance(first, dict):
         return {k: _spec_from_runs([r[k] for r in runs]) for k in first}
-    raise ValueError(f"An op returned {type(a).__name__} on symbolic inputs; expected tensors.")
+    raise ValueError(f"An op returned {type(first).__name__} on symbolic inputs; expected tensors.")
 
 
 def keras_op(fn=None, *, name=None, spec=None, symbolic=True, module=None):

@@ -21,7 +21,6 @@ import numpy as np
 import torch
 
 from .. import backend
-
 from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, map_structure
 from .object_registration import (

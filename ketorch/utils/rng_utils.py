@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import random
+import sys
 
 import numpy as np
 import torch
@@ -13,7 +14,8 @@ def set_random_seed(seed: int) -> None:
     """Seeds Python's `random`, NumPy's global generator and torch (CPU and CUDA).
 
     Call it once at the top of a script to make weight initialisation,
-    shuffling and dropout repeatable.
+    shuffling and dropout repeatable. It also resets the global
+    ``keras.random`` seed generator behind ``seed=None`` draws, as Keras does.
 
     Args:
         seed: An integer in `[0, 2**32)` (the range NumPy accepts).
@@ -35,6 +37,9 @@ def set_random_seed(seed: int) -> None:
     seed = int(seed)
     if not 0 <= seed < 2**32:
         raise ValueError(f"`seed` must be in [0, 2**32). Received: seed={seed}")
+    krandom = sys.modules.get("ketorch.random")
+    if krandom is not None:  # the next unseeded draw re-creates it from Python's `random`
+        krandom._reset_global_seed_generator()
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

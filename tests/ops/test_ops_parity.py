@@ -13,14 +13,13 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import ops_cases as _cases_pkg  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from op_cases import Case, _max_rank, materialize, numpy_args, symbolic_args  # noqa: E402
 
 from ketorch import ops as kt_ops  # noqa: E402
 from ketorch.layers.node import KerasTensor  # noqa: E402
-
-import ops_cases as _cases_pkg  # noqa: E402
-from op_cases import Case, _max_rank, materialize, numpy_args, symbolic_args  # noqa: E402
 
 
 def _all_cases():

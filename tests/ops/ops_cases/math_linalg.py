@@ -2,7 +2,6 @@
 
 import numpy as np
 import torch
-
 from op_cases import Case, T
 
 
@@ -23,16 +22,16 @@ def _well_conditioned(n, batch=(), seed=0):
     return _values(rng.uniform(-1, 1, size=tuple(batch) + (n, n)) + 3 * np.eye(n))
 
 
-def _triangular(n, lower, seed=0):
+def _triangular(n, lower, batch=(), seed=0):
     rng = np.random.default_rng(seed)
-    a = rng.uniform(-1, 1, size=(n, n)) + 3 * np.eye(n)
+    a = rng.uniform(-1, 1, size=tuple(batch) + (n, n)) + 3 * np.eye(n)
     return _values(np.tril(a) if lower else np.triu(a))
 
 
-def _cholesky_factor(n, seed=0):
+def _cholesky_factor(n, batch=(), seed=0):
     rng = np.random.default_rng(seed)
-    a = rng.uniform(-1, 1, size=(n, n))
-    return _values(np.linalg.cholesky(a @ a.T + n * np.eye(n)))
+    a = rng.uniform(-1, 1, size=tuple(batch) + (n, n))
+    return _values(np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + n * np.eye(n)))
 
 
 _IDS = _values([0, 0, 1, 3, 3, 3], "int32")
@@ -54,7 +53,9 @@ def _with_aux(x):
     return x * x, torch.cos(x)
 
 
-_KERAS_INT_SYMBOLIC = "Keras's symbolic dtype for integer input is the input dtype, its eager one float"
+_KERAS_INT_SYMBOLIC = (
+    "Keras's symbolic dtype for integer input is the input dtype, its eager one float"
+)
 _SQUARE = "a (None, 3) KerasTensor is not square: Keras does not check, ketorch raises"
 _TOPK_NOTE = "Keras's torch backend returns int64 indices; its symbolic (documented) dtype is int32"
 
@@ -105,8 +106,12 @@ CASES = [
     Case("segment_prod", (T((6,), "int32", -3, 4), _IDS), {"num_segments": 4}, id="int32"),
     # ------------------------------------------------------------------ top-k
     Case("top_k", (T((3, 6)), 2), grad=True, check_dtype=False, note=_TOPK_NOTE),
-    Case("top_k", (T((2, 3, 6), "int32", 0, 50), 3), check_dtype=False, id="int32", note=_TOPK_NOTE),
-    Case("top_k", (T((8,)), 3), {"sorted": False}, check_dtype=False, id="unsorted", note=_TOPK_NOTE),
+    Case(
+        "top_k", (T((2, 3, 6), "int32", 0, 50), 3), check_dtype=False, id="int32", note=_TOPK_NOTE
+    ),
+    Case(
+        "top_k", (T((8,)), 3), {"sorted": False}, check_dtype=False, id="unsorted", note=_TOPK_NOTE
+    ),
     Case("in_top_k", (_values([1, 4, 0, 5], "int32"), T((4, 6)), 2)),
     Case("in_top_k", (_values([1, 4, 0, 5], "int64"), T((4, 6), seed=3), 4), id="k4"),
     # ------------------------------------------------------------------ FFT
@@ -146,7 +151,14 @@ CASES = [
     Case("view_as_real", (T((3, 4), "complex64"),)),
     # ------------------------------------------------------------------ linalg: factorizations
     Case("linalg.cholesky", (_spd(3),), grad=True, atol=1e-4, rtol=1e-4),
-    Case("cholesky", (_spd(4, batch=(2,), seed=1),), {"upper": True}, grad=True, atol=1e-4, id="upper"),
+    Case(
+        "cholesky",
+        (_spd(4, batch=(2,), seed=1),),
+        {"upper": True},
+        grad=True,
+        atol=1e-4,
+        id="upper",
+    ),
     Case("linalg.cholesky_inverse", (_cholesky_factor(3),), grad=True, atol=1e-4, rtol=1e-4),
     Case(
         "cholesky_inverse",
@@ -156,6 +168,7 @@ CASES = [
         rtol=1e-4,
         id="upper",
     ),
+    Case("cholesky_inverse", (_cholesky_factor(3, batch=(2,), seed=3),), atol=1e-4, id="batch"),
     Case("linalg.det", (T((3, 3)),), grad=True, atol=1e-4, rtol=1e-4),
     Case("det", (_well_conditioned(4, batch=(2,)),), grad=True, atol=1e-3, rtol=1e-4, id="batch"),
     Case(
@@ -166,6 +179,7 @@ CASES = [
         check_dtype=False,
         note="Keras's symbolic dtype is the input's; eagerly (torch) the results are complex",
     ),
+    Case("eig", (T((2, 3, 3)),), atol=1e-4, rtol=1e-4, check_dtype=False, id="batch"),
     Case("linalg.eigh", (_spd(3),), grad=True, atol=1e-4, rtol=1e-4),
     Case("eigh", (_spd(3, batch=(2,), seed=4),), atol=1e-4, rtol=1e-4, id="batch"),
     Case("linalg.inv", (_well_conditioned(3),), grad=True, atol=1e-4, rtol=1e-4),
@@ -179,12 +193,15 @@ CASES = [
         note="Keras's symbolic pivots dtype is the input's; eagerly (torch) they are int32",
     ),
     Case("lu_factor", (T((3, 5)),), atol=1e-4, check_dtype=False, id="wide"),
+    Case("lu_factor", (T((2, 4, 4)),), atol=1e-4, check_dtype=False, id="batch"),
     Case("linalg.qr", (T((4, 3)),), grad=True, atol=1e-4, rtol=1e-4),
     Case("qr", (T((4, 3)),), {"mode": "complete"}, atol=1e-4, rtol=1e-4, id="complete"),
     Case("qr", (T((2, 3, 5)),), atol=1e-4, rtol=1e-4, id="wide-batch"),
     Case("linalg.svd", (T((4, 3)),), atol=1e-4, rtol=1e-4),
     Case("svd", (T((4, 3)),), {"full_matrices": False}, grad=True, atol=1e-4, id="reduced"),
     Case("svd", (T((2, 3, 5)),), {"compute_uv": False}, grad=True, atol=1e-4, id="values"),
+    Case("svd", (T((2, 4, 3)),), atol=1e-4, rtol=1e-4, id="batch"),
+    Case("svd", (T((2, 3, 4)),), {"full_matrices": False}, atol=1e-4, id="batch-reduced"),
     # ------------------------------------------------------------------ linalg: solvers
     Case("linalg.solve", (_well_conditioned(3), T((3,), seed=1)), grad=True, atol=1e-4),
     Case("solve", (_well_conditioned(3), T((3, 2), seed=1)), grad=True, atol=1e-4, id="matrix"),
@@ -192,7 +209,16 @@ CASES = [
         "solve",
         (_well_conditioned(3, batch=(2,), seed=2), T((2, 3), seed=1)),
         atol=1e-4,
+        symbolic=False,
         id="batch-vector",
+        note="the harness makes only `a` (highest rank) batch-unknown, so the batches differ",
+    ),
+    Case(
+        "solve",
+        (_well_conditioned(3, batch=(2,), seed=3), T((2, 3, 2), seed=1)),
+        grad=True,
+        atol=1e-4,
+        id="batch-matrix",
     ),
     Case("linalg.solve_triangular", (_triangular(3, False), T((3, 2), seed=1)), grad=True),
     Case(
@@ -202,6 +228,12 @@ CASES = [
         grad=True,
         atol=1e-4,
         id="lower-vector",
+    ),
+    Case(
+        "solve_triangular",
+        (_triangular(3, False, batch=(2,)), T((2, 3, 2), seed=1)),
+        atol=1e-4,
+        id="batch",
     ),
     Case("linalg.lstsq", (T((5, 3)), T((5,), seed=1)), atol=1e-4, rtol=1e-4),
     Case("lstsq", (T((5, 3)), T((5, 2), seed=1)), {"rcond": 1e-3}, atol=1e-4, id="rcond"),

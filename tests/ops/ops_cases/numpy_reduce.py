@@ -1,0 +1,453 @@
+"""Cases for the reduction, statistics, sorting and searching ops (ketorch/ops/_numpy_reduce.py)."""
+
+import numpy as np
+from op_cases import Case, T
+
+NAN = float("nan")
+INF = float("inf")
+
+# A 2-D float tensor with NaNs (one all-NaN row) for the nan-ops.
+XN = T(
+    (3, 4),
+    "float32",
+    kind="values",
+    values=(1.5, NAN, -2.0, 0.5, NAN, NAN, NAN, NAN, 3.0, -1.0, NAN, 2.5),
+)
+# Without an all-NaN row (so gradients and NumPy references are defined everywhere).
+XN2 = T(
+    (2, 5),
+    "float32",
+    kind="values",
+    values=(1.5, NAN, -2.0, 0.5, 4.0, 0.25, -3.0, NAN, 2.0, 1.0),
+)
+
+
+def _np_keep(fn):
+    """A NumPy reference with float32 output (Keras's torch backend drops keepdims here)."""
+
+    def ref(x, **kw):
+        return np.asarray(fn(x, **kw)).astype(np.float32 if x.dtype.kind == "f" else x.dtype)
+
+    return ref
+
+
+CASES = [
+    # ------------------------------------------------------------------ sum / nansum
+    Case("sum", (T((2, 3, 4)),), {"axis": 1}, grad=True, id="axis1"),
+    Case("sum", (T((2, 3, 4), "bool"),), {"axis": (0, 2)}, id="bool-tuple"),
+    Case("sum", (T((2, 3), "int16"),), {"axis": 0, "keepdims": True}, id="int16"),
+    Case("sum", (T((2, 3), "float16"),), {"axis": -1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case("sum", (T((2, 3), "int32"),), {"axis": [0, 1]}, id="list-axis"),
+    Case("sum", (T((0, 3)),), {"axis": 0}, id="empty"),
+    Case(
+        "sum",
+        (T((2, 3)),),
+        {"keepdims": True},
+        ref=lambda x, **kw: np.sum(x, keepdims=True),
+        note="Keras's torch sum keeps dims for axis=None (same as NumPy)",
+        id="keepdims-none",
+    ),
+    Case("nansum", (XN,), {"axis": 1}, id="nan"),
+    Case("nansum", (XN2,), {"axis": None}, grad=True, id="grad"),
+    Case("nansum", (T((2, 3), "int8"),), {"axis": 0, "keepdims": True}, id="int8"),
+    Case("nansum", (T((2, 3), "bool"),), id="bool"),
+    # ------------------------------------------------------------------ prod / nanprod
+    Case("prod", (T((2, 3, 4), low=0.5, high=1.5),), {"axis": (0, 2)}, grad=True),
+    Case("prod", (T((2, 3), "int32", -3, 4),), {"axis": 1, "keepdims": True}, id="int32"),
+    Case("prod", (T((2, 3), "bool"),), {"axis": 0}, id="bool"),
+    Case("prod", (T((2, 3), "int8", -2, 3),), id="int8"),
+    Case("prod", (T((2, 3), "int32", 1, 4),), {"dtype": "float32"}, id="dtype"),
+    Case("prod", (T((2, 3), "float16"),), {"axis": 1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case(
+        "prod",
+        (T((2, 3)),),
+        {"keepdims": True},
+        ref=lambda x, **kw: np.prod(x, keepdims=True),
+        note="Keras's torch prod ignores keepdims for axis=None; NumPy keeps (1, 1)",
+        id="keepdims-none",
+    ),
+    Case("nanprod", (XN,), {"axis": 1}, id="nan"),
+    Case("nanprod", (XN2,), {"axis": 0, "keepdims": True}, grad=True, id="grad"),
+    Case("nanprod", (T((2, 3), "int32", -3, 4),), {"axis": -1}, id="int32"),
+    # ------------------------------------------------------------------ mean / nanmean / average
+    Case("mean", (T((2, 3, 4)),), {"axis": 1}, grad=True),
+    Case("mean", (T((2, 3, 4)),), {"axis": (0, 2), "keepdims": True}, grad=True, id="tuple"),
+    Case("mean", (T((2, 3)),), {"keepdims": True}, id="keepdims-none"),
+    Case("mean", (T((2, 3), "int32", -5, 5),), id="int32"),
+    Case("mean", (T((2, 3), "bool"),), {"axis": 0}, id="bool"),
+    Case("mean", (T((4, 5), "float16"),), {"axis": -1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case("mean", (T((3,), "float64"),), id="f64"),
+    Case("nanmean", (XN,), {"axis": 1}, id="nan"),
+    Case("nanmean", (XN2,), {"axis": 1, "keepdims": True}, grad=True, id="grad"),
+    Case("nanmean", (T((2, 3), "int32"),), {"axis": 0}, id="int32"),
+    Case("average", (T((2, 3, 4)),), {"axis": 1}, grad=True),
+    Case("average", (T((2, 3), "int32"),), id="int32"),
+    Case(
+        "average",
+        (T((3, 4)),),
+        {"axis": 1, "weights": T((4,), low=0.5, seed=1)},
+        grad=True,
+        id="weights-1d",
+    ),
+    Case(
+        "average",
+        (T((5,)),),
+        {"weights": T((5,), low=0.5, seed=2)},
+        grad=True,
+        id="weights-full-1d",
+    ),
+    Case(
+        "average",
+        (T((3, 4)),),
+        {"axis": 0, "weights": T((3,), low=0.5, seed=1)},
+        ref=lambda x, axis, weights: np.average(x, axis=axis, weights=weights).astype("float32"),
+        note="Keras's torch average multiplies x (3, 4) by weights (3,) without aligning them "
+        "to axis 0 and fails; NumPy broadcasts the weights along the axis",
+        id="weights-axis0",
+    ),
+    Case(
+        "average",
+        (T((3, 4)),),
+        {"weights": T((3, 4), low=0.5, seed=1)},
+        ref=lambda x, axis=None, weights=None: np.average(x, axis=axis, weights=weights).astype(
+            "float32"
+        ),
+        note="Keras's torch average divides by sum(weights, axis=-1) for axis=None, which is "
+        "wrong for 2-D weights",
+        id="weights-2d",
+    ),
+    # ------------------------------------------------------------------ var / std / nanvar / nanstd
+    Case("var", (T((3, 4)),), {"axis": 0}, grad=True),
+    Case("var", (T((2, 3, 4)),), {"axis": (1, 2), "keepdims": True}, grad=True, id="tuple"),
+    Case("var", (T((2, 3), "int32", -5, 5),), id="int32"),
+    Case("var", (T((4, 5), "float16"),), {"axis": 1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case("var", (T((2, 3)),), {"keepdims": True}, id="keepdims-none"),
+    Case("std", (T((3, 4)),), {"axis": -1}, grad=True),
+    Case("std", (T((3, 4)),), grad=True, id="all"),
+    Case("std", (T((2, 3), "int32", -5, 5),), {"axis": 0}, id="int32"),
+    Case("std", (T((2, 3), "bool"),), id="bool"),
+    Case("std", (T((4, 5), "float16"),), {"axis": 1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case("nanvar", (XN,), {"axis": 1}, id="nan"),
+    Case("nanvar", (XN2,), {"axis": 1}, grad=True, id="grad"),
+    Case("nanvar", (T((2, 3), "int32"),), id="int32"),
+    Case("nanstd", (XN,), {"axis": 1, "keepdims": True}, id="nan"),
+    Case("nanstd", (XN2,), grad=True, id="grad"),
+    Case("nanstd", (T((2, 3), "int32"),), {"axis": 0}, id="int32"),
+    # ------------------------------------------------------------------ max / min / amax / amin
+    Case("max", (T((2, 3, 4)),), {"axis": 1}, grad=True),
+    Case("max", (T((2, 3, 4)),), {"axis": (0, 2), "keepdims": True}, grad=True, id="tuple"),
+    Case("max", (T((2, 3)),), grad=True, id="all"),
+    Case("max", (T((2, 3), "int32", -9, 9),), {"axis": 0, "initial": 3}, id="initial"),
+    Case("max", (T((2, 3)),), {"axis": 1, "initial": 0.5}, grad=True, id="initial-float"),
+    Case("max", (T((2, 3), "bool"),), {"axis": 1}, id="bool"),
+    Case("max", (T((2, 3), "float16"),), {"axis": 0}, id="f16"),
+    Case(
+        "max",
+        (T((2, 3)),),
+        {"keepdims": True},
+        ref=lambda x, **kw: np.max(x, keepdims=True),
+        note="Keras's torch max ignores keepdims for axis=None; NumPy keeps (1, 1)",
+        id="keepdims-none",
+    ),
+    Case(
+        "max",
+        (T((0, 3)),),
+        {"axis": 0, "initial": -1.0},
+        ref=lambda x, **kw: np.max(x, **kw),
+        note="Keras's torch max of an empty tensor returns a (1,)*ndim tensor of `initial`; "
+        "NumPy reduces only the given axis",
+        id="empty-initial",
+    ),
+    Case("min", (T((2, 3, 4)),), {"axis": -1}, grad=True),
+    Case("min", (T((2, 3)),), grad=True, id="all"),
+    Case("min", (T((2, 3), "int32", -9, 9),), {"axis": 1, "initial": -2}, id="initial"),
+    Case("min", (T((2, 3)),), {"axis": 0, "initial": -0.5}, grad=True, id="initial-float"),
+    Case("min", (T((2, 3), "uint8", 0, 9),), {"axis": 0}, id="uint8"),
+    Case("amax", (T((2, 3, 4)),), {"axis": (0, 1)}, grad=True),
+    Case("amax", (T((2, 3), "int32", -9, 9),), {"axis": 1, "keepdims": True}, id="int32"),
+    Case("amax", (T((2, 3)),), id="all"),
+    Case("amax", (T((2, 3)),), {"axis": ()}, id="empty-axis"),
+    Case("amin", (T((2, 3, 4)),), {"axis": 2}, grad=True),
+    Case("amin", (T((2, 3), "bool"),), {"axis": 0}, id="bool"),
+    Case("amin", (T((2, 3)),), id="all"),
+    # ------------------------------------------------------------------ nanmax / nanmin / ptp
+    Case("nanmax", (XN,), {"axis": 1}, id="nan"),
+    Case("nanmax", (XN2,), {"axis": 1, "keepdims": True}, grad=True, id="grad"),
+    Case("nanmax", (XN,), id="all"),
+    Case("nanmax", (T((2, 3), "int32", -9, 9),), {"axis": 0}, id="int32"),
+    Case("nanmin", (XN,), {"axis": 1}, id="nan"),
+    Case("nanmin", (XN2,), {"axis": 0}, grad=True, id="grad"),
+    Case("nanmin", (T((2, 3), "int32", -9, 9),), id="int32"),
+    Case("ptp", (T((3, 4)),), {"axis": 1}, grad=True),
+    Case("ptp", (T((3, 4)),), grad=True, id="all"),
+    Case("ptp", (T((3, 4), "int32", -9, 9),), {"axis": 0, "keepdims": True}, id="int32"),
+    Case("ptp", (T((2, 3, 4)),), {"axis": (0, 2)}, id="tuple"),
+    # ------------------------------------------------------------------ all / any / count_nonzero
+    Case("all", (T((2, 3, 4), "bool"),), {"axis": 1}),
+    Case("all", (T((2, 3), "int32", 0, 2),), id="int32"),
+    Case("all", (T((2, 3)),), {"axis": (0, 1), "keepdims": True}, id="float-tuple"),
+    Case("all", (T((2, 3), "bool"),), {"axis": ()}, id="empty-axis"),
+    Case("any", (T((2, 3, 4), "bool"),), {"axis": -1, "keepdims": True}),
+    Case("any", (T((2, 3), "int32", 0, 2),), {"axis": 0}, id="int32"),
+    Case("any", (T((2, 3), "bool"),), id="all"),
+    Case("count_nonzero", (T((3, 4), "int32", 0, 3),), {"axis": 1}),
+    Case("count_nonzero", (T((3, 4), "int32", 0, 3),), id="all"),
+    Case("count_nonzero", (T((3, 4), "bool"),), {"axis": (0, 1)}, id="bool-tuple"),
+    Case(
+        "count_nonzero",
+        (T((2, 3, 4), "int32", 0, 3),),
+        {"axis": 0},
+        ref=lambda x, axis: np.count_nonzero(x, axis=axis).astype("int32"),
+        note="Keras's torch count_nonzero transposes its result (`.T`), wrong for 2-D outputs",
+        id="3d",
+    ),
+    # ------------------------------------------------------------------ argmax / argmin / nanarg*
+    Case("argmax", (T((3, 4)),), {"axis": 1}),
+    Case("argmax", (T((3, 4)),), id="all"),
+    Case("argmax", (T((3, 4)),), {"axis": 0, "keepdims": True}, id="keepdims"),
+    Case("argmax", (T((3, 4)),), {"keepdims": True}, id="keepdims-none"),
+    Case("argmax", (T((3, 4), "bool"),), {"axis": 1}, id="bool"),
+    Case("argmax", (T((3, 4), "int32", -9, 9),), {"axis": -1}, id="int32"),
+    Case("argmin", (T((3, 4)),), {"axis": 0}),
+    Case("argmin", (T((3, 4), "float16"),), id="f16"),
+    Case("argmin", (T((3, 4), "bool"),), {"axis": 1, "keepdims": True}, id="bool"),
+    Case("nanargmax", (XN,), {"axis": 1}, id="nan"),
+    Case("nanargmax", (XN2,), id="all"),
+    Case("nanargmax", (XN,), {"axis": 0, "keepdims": True}, id="keepdims"),
+    Case("nanargmax", (T((3, 4), "int32", -9, 9),), {"axis": 1}, id="int32"),
+    Case("nanargmin", (XN,), {"axis": 1}, id="nan"),
+    Case("nanargmin", (XN2,), {"axis": 0}, id="axis0"),
+    # ------------------------------------------------------------------ sort / argsort / argpartition
+    Case("sort", (T((3, 5)),), grad=True),
+    Case("sort", (T((3, 5)),), {"axis": 0}, grad=True, id="axis0"),
+    Case("sort", (T((3, 5)),), {"axis": None}, grad=True, id="flat"),
+    Case("sort", (T((3, 5), "bool"),), id="bool"),
+    Case("sort", (T((3, 5), "int32", -9, 9),), {"axis": 0}, id="int32"),
+    Case("argsort", (T((3, 5)),)),
+    Case("argsort", (T((3, 5)),), {"axis": 0}, id="axis0"),
+    Case("argsort", (T((3, 5)),), {"axis": None}, id="flat"),
+    Case("argsort", (T((2, 6), "int32", 0, 3),), id="ties-stable"),
+    Case("argsort", (T((2, 6), "bool"),), id="bool"),
+    Case(
+        "argpartition",
+        (T((2, 5), "int32", kind="values", values=(5, 1, 6, 0, 7, 9, 3, 1, 2, 4)),),
+        {"kth": 3},
+        note="kth = n - 2: every valid partition is the full sort order, so indices match",
+    ),
+    Case(
+        "argpartition",
+        (T((3, 4), "int32", kind="values", values=(4, 2, 9, 7, 1, 8, 3, 5, 6, 0, 11, 10)),),
+        {"kth": 2, "axis": 0},
+        id="axis0",
+    ),
+    Case(
+        "argpartition",
+        (T((2, 6)),),
+        {"kth": 2},
+        ref=lambda x, kth: np.argsort(x, axis=-1, kind="stable").astype("int32"),
+        note="Keras's torch argpartition casts x to int32 (truncating floats) and orders the "
+        "upper part arbitrarily; ketorch returns the stable sort order, a valid partition",
+        id="float",
+    ),
+    # ------------------------------------------------------------------ cumsum / cumprod / nancum*
+    Case("cumsum", (T((3, 4)),), {"axis": 1}, grad=True),
+    Case("cumsum", (T((3, 4)),), grad=True, id="flat"),
+    Case("cumsum", (T((3, 4), "bool"),), {"axis": 0}, id="bool"),
+    Case("cumsum", (T((3, 4), "int8", -3, 3),), {"axis": -1}, id="int8"),
+    Case("cumsum", (T((3, 4), "int32"),), {"axis": 1, "dtype": "float32"}, id="dtype"),
+    Case("cumsum", (T((3, 4), "float16"),), {"axis": 1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case("cumprod", (T((3, 4), low=0.5, high=1.5),), {"axis": 0}, grad=True),
+    Case("cumprod", (T((3, 4), low=0.5, high=1.5),), grad=True, id="flat"),
+    Case("cumprod", (T((3, 4), "int32", -3, 3),), {"axis": 1}, id="int32"),
+    Case("cumprod", (T((3, 4), "bool"),), {"axis": 1}, id="bool"),
+    Case("cumprod", (T((3, 4), "float16"),), {"axis": 1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case("nancumsum", (XN,), {"axis": 1}, id="nan"),
+    Case("nancumsum", (XN2,), grad=True, id="flat"),
+    Case("nancumsum", (T((3, 4), "int32"),), {"axis": 0}, id="int32"),
+    Case(
+        "nancumsum",
+        (T((4,), kind="values", values=(1.0, NAN, INF, 2.0)),),
+        ref=lambda x: np.nancumsum(x).astype("float32"),
+        note="Keras's torch nancumsum uses nan_to_num, which also turns inf into the largest "
+        "finite float; NumPy keeps inf",
+        id="inf",
+    ),
+    Case("nancumprod", (XN,), {"axis": 1}, id="nan"),
+    Case("nancumprod", (XN2,), {"axis": 0}, grad=True, id="grad"),
+    Case("nancumprod", (T((3, 4), "int32", -3, 3),), id="int32"),
+    # ------------------------------------------------------------------ diff / trapezoid
+    Case("diff", (T((3, 5)),), grad=True),
+    Case("diff", (T((3, 5)),), {"n": 2, "axis": 0}, grad=True, id="n2-axis0"),
+    Case("diff", (T((3, 5), "int32", -9, 9),), {"n": 3}, id="int32"),
+    Case("diff", (T((3, 5), "bool"),), id="bool"),
+    Case("diff", (T((3, 5)),), {"n": 7}, id="n-too-large"),
+    Case("trapezoid", (T((3, 5)),), grad=True),
+    Case("trapezoid", (T((3, 5)),), {"dx": 0.5, "axis": 0}, grad=True, id="dx"),
+    Case("trapezoid", (T((3, 5)),), {"x": T((5,), seed=4)}, grad=True, id="x"),
+    Case("trapezoid", (T((3, 5), "int32", -9, 9),), id="int32"),
+    Case("trapezoid", (T((3, 5), "bool"),), id="bool"),
+    # ------------------------------------------------------------------ quantile family
+    Case("quantile", (T((4, 6)), 0.3), grad=True),
+    Case("quantile", (T((4, 6)), 0.3), {"axis": 1}, grad=True, id="axis"),
+    Case(
+        "quantile",
+        (T((4, 6)), T((3,), low=0, high=1, seed=5)),
+        {"axis": 0, "keepdims": True},
+        grad=True,
+        id="q1d-keepdims",
+    ),
+    Case("quantile", (T((2, 3, 4)), [0.1, 0.9]), {"axis": (0, 2)}, grad=True, id="tuple-axis"),
+    Case("quantile", (T((2, 3, 4)), 0.5), {"keepdims": True}, id="keepdims-none"),
+    Case("quantile", (T((4, 6), "int32", -9, 9), 0.25), {"axis": 1}, id="int32"),
+    Case("quantile", (T((4, 6), "float16"), 0.4), {"axis": 1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case("quantile", (XN2, 0.5), {"axis": 1}, id="nan"),
+    *[
+        Case("quantile", (T((4, 7)), [0.0, 0.3, 0.5, 0.75, 1.0]), {"axis": 1, "method": m}, id=m)
+        for m in ("lower", "higher", "midpoint", "nearest")
+    ],
+    Case("percentile", (T((4, 6)), 30.0), {"axis": 1}, grad=True),
+    Case("percentile", (T((4, 6)), [10.0, 50.0, 90.0]), id="list"),
+    Case(
+        "percentile", (T((4, 6), "int32", -9, 9), 75.0), {"axis": 0, "keepdims": True}, id="int32"
+    ),
+    Case("percentile", (T((4, 6)), 25.0), {"axis": 1, "method": "nearest"}, id="nearest"),
+    Case("nanquantile", (XN, 0.3), {"axis": 1}, id="nan"),
+    Case("nanquantile", (XN2, [0.2, 0.8]), {"axis": 1, "keepdims": True}, grad=True, id="grad"),
+    Case("nanquantile", (XN2, 0.5), id="all"),
+    Case("nanquantile", (XN2, 0.4), {"axis": 1, "method": "higher"}, id="higher"),
+    Case("nanpercentile", (XN, 40.0), {"axis": 1}, id="nan"),
+    Case("nanpercentile", (XN2, [25.0, 75.0]), {"axis": 0}, id="list"),
+    Case("median", (T((4, 6)),), {"axis": 1}, grad=True),
+    Case("median", (T((4, 5)),), grad=True, id="all-odd"),
+    Case("median", (T((2, 3, 4)),), {"axis": (0, 2), "keepdims": True}, id="tuple"),
+    Case("median", (T((4, 6), "int32", -9, 9),), {"axis": 0}, id="int32"),
+    Case("median", (T((4, 6), "float16"),), {"axis": 1}, atol=1e-3, rtol=1e-3, id="f16"),
+    Case("nanmedian", (XN,), {"axis": 1}, id="nan"),
+    Case("nanmedian", (XN2,), {"axis": 1, "keepdims": True}, grad=True, id="grad"),
+    Case("nanmedian", (XN2,), id="all"),
+    # ------------------------------------------------------------------ corrcoef / correlate
+    Case(
+        "corrcoef",
+        (T((3, 6)),),
+        grad=True,
+        symbolic=False,
+        note="Keras's symbolic corrcoef gives x.shape, not (rows, rows)",
+    ),
+    Case(
+        "corrcoef",
+        (T((4, 5), "int32", -9, 9),),
+        symbolic=False,
+        id="int32",
+        note="Keras's symbolic corrcoef gives x.shape, not (rows, rows)",
+    ),
+    Case(
+        "corrcoef",
+        (T((3, 3)),),
+        symbolic=False,
+        id="square",
+        note="Keras's symbolic corrcoef gives x.shape, (None, 3) here, not (None, None)",
+    ),
+    Case("correlate", (T((6,)), T((3,), seed=1)), grad=True),
+    Case("correlate", (T((6,)), T((3,), seed=1)), {"mode": "same"}, grad=True, id="same"),
+    Case("correlate", (T((6,)), T((4,), seed=1)), {"mode": "full"}, grad=True, id="full"),
+    Case("correlate", (T((3,)), T((5,), seed=1)), {"mode": "valid"}, id="short-long"),
+    Case("correlate", (T((3,)), T((5,), seed=1)), {"mode": "full"}, id="short-long-full"),
+    Case("correlate", (T((5,), "int32", -5, 5), T((2,), "int32", seed=1)), id="int32"),
+    Case(
+        "correlate",
+        (T((3,)), T((6,), seed=1)),
+        {"mode": "same"},
+        ref=lambda a, v, mode: np.correlate(a, v, mode).astype("float32"),
+        note="Keras's torch correlate returns len(x1) values in 'same' mode; NumPy returns "
+        "max(len(x1), len(x2)) (and so does Keras's symbolic shape)",
+        id="same-short-long",
+    ),
+    # ------------------------------------------------------------------ searchsorted / digitize
+    Case(
+        "searchsorted",
+        (T((6,), kind="values", values=(-1.5, -0.5, 0.0, 0.5, 1.0, 1.5)), T((3, 4), seed=2)),
+    ),
+    Case(
+        "searchsorted",
+        (
+            T((5,), "int32", kind="values", values=(0, 2, 2, 5, 9)),
+            T((2, 4), "int32", kind="values", values=(2, 0, 9, 10, -1, 5, 3, 2)),
+        ),
+        {"side": "right"},
+        id="right",
+    ),
+    Case(
+        "digitize",
+        (T((3, 4), seed=2), T((5,), kind="values", values=(-1.5, -0.5, 0.0, 0.5, 1.0))),
+    ),
+    Case(
+        "digitize",
+        (
+            T((2, 4), "int32", kind="values", values=(2, 0, 9, 10, -1, 5, 3, 2)),
+            T((4,), "int32", kind="values", values=(0, 2, 5, 9)),
+        ),
+        id="int32-edges",
+    ),
+    # ------------------------------------------------------------------ bincount / histogram
+    Case("bincount", (T((8,), "int32", 0, 5),)),
+    Case("bincount", (T((8,), "int32", 0, 5),), {"minlength": 7}, id="minlength"),
+    Case("bincount", (T((8,), "int32", 0, 5),), {"weights": T((8,), seed=3)}, id="weights"),
+    Case(
+        "bincount",
+        (T((3, 6), "int32", 0, 4),),
+        ref=lambda x: np.stack([np.bincount(r, minlength=x.max() + 1) for r in x]).astype("int32"),
+        note="Keras's torch bincount counts each row up to its own maximum and fails to stack "
+        "rows of different lengths; ketorch counts every row up to the overall maximum",
+        id="2d",
+    ),
+    Case(
+        "bincount",
+        (T((3, 6), "int32", 0, 4),),
+        {"weights": T((3, 6), seed=3), "minlength": 6},
+        id="2d-weights",
+    ),
+    Case("histogram", (T((20,)),)),
+    Case("histogram", (T((20,)),), {"bins": 4, "range": (-1.0, 1.0)}, id="range"),
+    Case(
+        "histogram",
+        (T((5,), kind="values", values=(1.0, 1.0, 1.0, 1.0, 1.0)),),
+        {"bins": 3},
+        id="constant",
+    ),
+    Case(
+        "histogram",
+        (T((9,), kind="values", values=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)),),
+        {"bins": 10},
+        id="edges",
+    ),
+    # ------------------------------------------------------------------ unique
+    Case("unique", (T((10,), "int32", 0, 5),), symbolic=False, note="data-dependent output length"),
+    Case(
+        "unique",
+        (T((10,), "int32", 0, 5),),
+        {"return_index": True, "return_inverse": True, "return_counts": True},
+        check_dtype=False,
+        note="Keras's torch unique returns int64 indices and counts; ketorch returns int32 as "
+        "Keras's symbolic unique (and JAX) do",
+        id="all-returns",
+    ),
+    Case("unique", (T((10,), "int32", 0, 3),), {"size": 5, "fill_value": -1}, id="size-pad"),
+    Case(
+        "unique",
+        (T((10,), "int32", 0, 8),),
+        {"size": 3, "return_counts": True},
+        check_dtype=False,
+        note="int64 counts in Keras's torch unique, int32 in ketorch",
+        id="size-trunc",
+    ),
+    Case(
+        "unique",
+        (T((4, 2), "int32", kind="values", values=(1, 2, 0, 5, 1, 2, 0, 4)),),
+        {"axis": 0, "return_inverse": True},
+        check_dtype=False,
+        symbolic=False,
+        note="int64 inverse indices in Keras's torch unique, int32 in ketorch",
+        id="axis0",
+    ),
+    Case("unique", (T((6,)),), {"size": 6}, id="float-size"),
+]
