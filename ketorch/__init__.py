@@ -10,6 +10,7 @@ _tune_allocator()  # large tensor buffers reuse heap pages (KETORCH_MALLOC_TUNIN
 
 from . import (  # noqa: E402
     activations,
+    backend,
     callbacks,
     config,
     constraints,
@@ -23,12 +24,14 @@ from . import (  # noqa: E402
     ops,
     optimizers,
     preprocessing,
+    random,
     regularizers,
     saving,
+    tree,
     utils,
 )
 from .backend import clear_session  # noqa: E402
-from .backend.variable import Variable  # noqa: E402
+from .backend._variable import Variable  # noqa: E402
 from .layers import Input, InputSpec, Layer  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
 
@@ -41,6 +44,7 @@ __all__ = [
     "Model",
     "Sequential",
     "activations",
+    "backend",
     "callbacks",
     "clear_session",
     "config",
@@ -55,8 +59,10 @@ __all__ = [
     "ops",
     "optimizers",
     "preprocessing",
+    "random",
     "regularizers",
     "saving",
+    "tree",
     "utils",
     "Variable",
     "__version__",

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 from . import config
 from .backend import get_device, to_snake_case, unique_name
-from .backend.variable import Variable, name_scope
+from .backend._variable import Variable, name_scope
 from .layers.node import KerasTensor
 from .ops import _dtypes
 from .ops._common import canonical_axis, to_tensor

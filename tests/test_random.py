@@ -124,7 +124,7 @@ def test_seed_generators_advance_and_repeat():
 def test_seed_generator_state_layout_and_config():
     gen = krandom.SeedGenerator(1337, name="noise_seed")
     state = gen.state
-    assert isinstance(state, ketorch.backend.variable.Variable)
+    assert isinstance(state, ketorch.backend._variable.Variable)
     assert state.dtype == torch.int32 and tuple(state.shape) == (2,)
     assert state.tolist() == [1337, 0] and not state.trainable and not state.requires_grad
     assert state.name == "seed_generator_state"

@@ -95,9 +95,11 @@ def get_uid(prefix: str = "") -> int:
 
 def __getattr__(name):
     # The Keras 2 functions (K.mean, K.sum, ...) live in keras2.py, loaded on first use.
-    if name.startswith("__"):
+    if name.startswith("__") or name == "keras2":
         raise AttributeError(name)
-    from . import keras2
+    import importlib
+
+    keras2 = importlib.import_module(f"{__name__}.keras2")
 
     try:
         return getattr(keras2, name)

@@ -29,7 +29,7 @@ from .. import ops
 from .. import random as _random
 from ..layers.node import KerasTensor
 from ._core import CALL_CONTEXT, clear_session, epsilon, image_data_format  # noqa: F401
-from .variable import Variable
+from ._variable import Variable
 
 __all__ = [
     "abs", "all", "any", "arange", "argmax", "argmin", "batch_dot", "batch_flatten",
@@ -708,7 +708,7 @@ def gradients(loss, variables):
 
 @contextlib.contextmanager
 def name_scope(name):
-    from .variable import name_scope as _scope
+    from ._variable import name_scope as _scope
 
     with _scope(name):
         yield

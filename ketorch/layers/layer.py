@@ -30,7 +30,7 @@ from torch.nn.modules import module as _module_mod
 
 from .. import backend, initializers, regularizers
 from ..backend import CALL_CONTEXT
-from ..backend.variable import Variable, layer_variable_path, scope_stack
+from ..backend._variable import Variable, layer_variable_path, scope_stack
 from ..mixed_precision import autocast as _autocast
 from ..mixed_precision import policy as _policy
 from .input_spec import InputSpec, check_input_spec, format_shape

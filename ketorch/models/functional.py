@@ -159,6 +159,12 @@ class Functional(Model):
     # ------------------------------------------------------------- metadata
     @property
     def layers(self):
+        """The model's layers; ``keras.ops`` calls recorded in the graph are not layers."""
+        return [op for op in self._model_layers if not getattr(op, "_is_operation", False)]
+
+    @property
+    def _operations(self):
+        """Every layer and recorded op of the graph, in graph order (as Keras)."""
         return list(self._model_layers)
 
     @property

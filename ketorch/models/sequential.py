@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from .. import backend
-from ..backend.variable import name_scope
+from ..backend._variable import name_scope
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor

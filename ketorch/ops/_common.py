@@ -36,10 +36,14 @@ def to_tensor(x, dtype=None) -> torch.Tensor:
             raise TypeError(
                 f"Cannot convert an array of Python objects to a tensor. Received: {x!r}"
             )
-        arr = np.ascontiguousarray(x)
+        arr = np.ascontiguousarray(x) if x.ndim else np.array(x)
+        if arr.dtype.name == "bfloat16" or arr.dtype.kind == "V":
+            return torch.as_tensor(arr.astype(np.float32), device=get_device()).to(td)
         if not arr.flags.writeable:
             arr = arr.copy()
         return torch.from_numpy(arr).to(device=get_device(), dtype=td)
+    if isinstance(x, np.generic):
+        return to_tensor(np.asarray(x), dtype)
     if hasattr(x, "__array__") and not isinstance(x, (list, tuple)):
         return to_tensor(np.asarray(x), dtype)
     if isinstance(x, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in _leaves(x)):
@@ -65,7 +69,7 @@ def _infer_dtype(x) -> torch.dtype:
     if isinstance(x, bool):
         return torch.bool
     if isinstance(x, int):
-        return torch.int32
+        return torch.int32 if -(2**31) <= x < 2**31 else torch.int64
     if isinstance(x, float):
         return _dtypes.torch_dtype(config.floatx())
     if isinstance(x, complex):

@@ -84,6 +84,24 @@ class OpInfo:
         self.keras_module = f"keras.src.ops.{sub}"
         self.class_name = (entry[1] if entry else None) or _camel(name)
         self.init_params = tuple(entry[2]) if entry and entry[1] else ()
+        # Positional call arguments go to the parameters that are not in the config, by name,
+        # when a config parameter comes before one of them (``full(shape, fill_value)`` keeps
+        # ``shape`` in the config and calls with ``fill_value``).
+        params = list(self.signature.parameters.values())
+        positional = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+        self.call_names = tuple(p.name for p in positional if p.name not in self.init_params)
+        is_config = [p.name in self.init_params for p in positional]
+        self.by_name = any(
+            c and not later for i, c in enumerate(is_config) for later in is_config[i + 1 :]
+        ) and not any(p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY) for p in params)
+
+    def invoke(self, config, args, kwargs):
+        """Run the kernel with a recorded op's ``config`` and its call ``args``/``kwargs``."""
+        if self.by_name and args:
+            kw = dict(zip(self.call_names, args))
+            kw.update(kwargs)
+            return self.fn(*args[len(self.call_names) :], **config, **kw)
+        return self.fn(*args, **config, **kwargs)
 
     # ------------------------------------------------------------- errors
     def error(self, err, args, kwargs):
@@ -128,6 +146,9 @@ class OpInfo:
     def output_spec(self, config, args, kwargs):
         """KerasTensors (without history) for the outputs, inferred on meta tensors."""
         if self.spec is not None:
+            if self.by_name and args:
+                kwargs = {**dict(zip(self.call_names, args)), **kwargs}
+                args = args[len(self.call_names) :]
             return self.spec(*args, **config, **kwargs)
         unknown = [False]
 
@@ -147,7 +168,7 @@ class OpInfo:
             a = map_structure(lambda x: meta(x, fill), list(args))
             k = map_structure(lambda x: meta(x, fill), kwargs)
             with torch.no_grad():
-                return self.fn(*a, **config, **k)
+                return self.invoke(config, a, k)
 
         try:
             runs = [run(_FILLS[0])]
@@ -290,6 +311,7 @@ class Operation(Layer):
 
     _op: OpInfo = None
     _keras_module = "keras.src.ops.numpy"
+    _is_operation = True
 
     def __init__(self, name=None, **config):
         super().__init__(name=name or _default_name(type(self).__name__))
@@ -299,7 +321,7 @@ class Operation(Layer):
     def __call__(self, *args, **kwargs):
         if _has_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
-        return self._op.fn(*args, **self._op_config, **kwargs)
+        return self._op.invoke(self._op_config, args, kwargs)
 
     def _symbolic_call(self, args, kwargs):
         inputs = [t for t in flatten([list(args), kwargs]) if isinstance(t, KerasTensor)]
@@ -312,7 +334,7 @@ class Operation(Layer):
         return outputs
 
     def call(self, *args, **kwargs):
-        return self._op.fn(*args, **self._op_config, **kwargs)
+        return self._op.invoke(self._op_config, args, kwargs)
 
     def compute_output_spec(self, *args, **kwargs):
         return self._op.output_spec(self._op_config, args, kwargs)
@@ -325,8 +347,9 @@ class Operation(Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        config.pop("trainable", None)
-        config.pop("dtype", None)
+        for key in ("trainable", "dtype"):
+            if key not in cls._op.init_params:
+                config.pop(key, None)
         return cls(**config)
 
 

@@ -18,7 +18,7 @@ import warnings
 
 import torch
 
-from ..backend.variable import Variable
+from ..backend._variable import Variable
 from .file_utils import atomic_path, path_str
 
 FORMATS = ("onnx", "torchscript", "torch_export")

@@ -94,7 +94,7 @@ def keras_layers(model) -> list:
         ordered.extend(sorted(by_depth[depth], key=lambda layer: index[id(layer)]))
     known = {id(layer) for layer in ordered}
     ordered.extend(layer for layer in model.layers if id(layer) not in known)
-    return ordered
+    return [layer for layer in ordered if not getattr(layer, "_is_operation", False)]
 
 
 def own_variables(layer) -> list:
@@ -162,7 +162,7 @@ def _children(obj, include_optimizer):
     named = []
     positional = set()
     if listed:
-        positional = {id(layer) for layer in obj.layers}
+        positional = {id(layer) for layer in getattr(obj, "_operations", obj.layers)}
     for key, module in obj._modules.items():
         if module is None or (listed and id(module) in positional and key.isdigit()):
             continue

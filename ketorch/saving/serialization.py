@@ -22,7 +22,7 @@ import torch
 
 from .. import backend
 from ..layers.input_layer import InputLayer
-from ..layers.node import KerasTensor, map_structure
+from ..layers.node import KerasTensor, flatten, map_structure
 from .object_registration import (
     _CUSTOM_OBJECTS,
     register_keras_serializable,
@@ -134,6 +134,8 @@ def serialize_layer(layer) -> dict:
         module, registered = "keras.src.models.functional", "Functional"
     elif cls.__module__.startswith("ketorch.models"):
         module = "keras"
+    elif not cls.__module__.startswith("ketorch."):  # a user's class, as Keras writes it
+        module, registered = None, name
     else:
         module = "keras.layers"
     out = {
@@ -254,7 +256,7 @@ def _io_refs(struct):
 
 def functional_config(model) -> dict:
     layers = []
-    for layer in model.layers:
+    for layer in getattr(model, "_operations", model.layers):
         entry = serialize_layer(layer)
         entry["name"] = layer.name
         nodes = []
@@ -357,12 +359,12 @@ def functional_from_config(config, custom_objects=None, cls=None):
         if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
             name, node_index, tensor_index = x["config"]["keras_history"]
             outs = outputs_by_layer[name][node_index]
-            flat = outs if isinstance(outs, list) else [outs]
+            flat = flatten(outs)
             return flat[tensor_index]
         if isinstance(x, list) and len(x) >= 3 and isinstance(x[0], str) and isinstance(x[1], int):
             name, node_index, tensor_index = x[0], x[1], x[2]
             outs = outputs_by_layer[name][node_index]
-            flat = outs if isinstance(outs, list) else [outs]
+            flat = flatten(outs)
             return flat[tensor_index]
         if isinstance(x, dict):
             return {k: resolve(v) for k, v in x.items()}

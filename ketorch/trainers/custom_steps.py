@@ -50,6 +50,8 @@ class CustomStepsMixin:
         """Build the compiled loss and metrics from one inference pass, so that a custom step
         finds them in ``self.metrics`` from its first batch on, as in Keras."""
         closs, cm = self._compile_loss, self._compile_metrics
+        if cm is not None and not cm.built and not cm._spec and not cm._weighted_spec:
+            cm.built = True  # nothing to build: no metrics were compiled
         if (closs is None or closs.built) and (cm is None or cm.built):
             return
         with torch.no_grad():

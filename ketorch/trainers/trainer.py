@@ -180,12 +180,6 @@ class Trainer(CustomStepsMixin):
                 f"You must call `compile()` before calling `{method}()`. For example: "
                 "model.compile(optimizer='adam', loss='mse')"
             )
-        custom_step = self._overrides("train_step")  # brings its own loss
-        if self._compile_loss is None and method in ("fit", "train_on_batch") and not custom_step:
-            raise ValueError(
-                f"The model was compiled without a loss, so `{method}()` cannot train it. Pass "
-                "`loss=` to `compile()`."
-            )
 
     @property
     def metrics(self):
@@ -374,7 +368,13 @@ class Trainer(CustomStepsMixin):
                         f"eagerly because {step.failed}.",
                         stacklevel=4,
                     )
-            if step.failed is None and self._compile_loss.built and self._compile_metrics.built:
+            closs = self._compile_loss
+            if (
+                step.failed is None
+                and closs is not None
+                and closs.built
+                and self._compile_metrics.built
+            ):
                 loss = step(x, y, sample_weight)
                 if loss is not None:
                     return loss
@@ -390,9 +390,18 @@ class Trainer(CustomStepsMixin):
             CALL_CONTEXT.losses = None
         y_pred = to_float32(self._flat_outputs(y_pred))  # the loss runs in float32
         closs = self._compile_loss
-        if not closs.built:
-            closs.build(self._data_output_names(), y, y_pred)
-        loss = closs(y, y_pred, sample_weight)
+        if closs is None:  # compiled without a loss: the model's own losses are the loss
+            if not collector and not self._regularized:
+                raise ValueError(
+                    f"Model '{self.name}' was compiled without a loss and adds none of its "
+                    "own (`add_loss`, regularizers), so `fit()` has no loss to minimise. Pass "
+                    "`loss=` to `compile()`."
+                )
+            loss = torch.zeros((), device=y_pred[0].device)
+        else:
+            if not closs.built:
+                closs.build(self._data_output_names(), y, y_pred)
+            loss = closs(y, y_pred, sample_weight)
         for extra in collector:
             loss = loss + extra
         for w, reg in self._regularized:
@@ -402,6 +411,9 @@ class Trainer(CustomStepsMixin):
             opt._trainer_zero_grad()
         else:
             opt.zero_grad(set_to_none=True)
+        if not loss.requires_grad:  # nothing trainable reaches the loss (as Keras: no step)
+            self._update_metrics(loss, x, y, y_pred, sample_weight)
+            return loss
         scaled = opt.scale_loss(loss) if self._scales_loss else loss
         if self._grad_scaler is not None:
             scaled = self._grad_scaler.scale(scaled)
@@ -511,12 +523,12 @@ class Trainer(CustomStepsMixin):
             if not closs.built:
                 closs.build(self._data_output_names(), y, y_pred)
             loss = closs(y, y_pred, sample_weight)
-            for extra in collector:
-                loss = loss + extra
-            for w, reg in getattr(self, "_regularized", ()):
-                loss = loss + reg(w)
         else:
             loss = torch.zeros((), device=y_pred[0].device)
+        for extra in collector:
+            loss = loss + extra
+        for w, reg in getattr(self, "_regularized", ()):
+            loss = loss + reg(w)
         self._update_metrics(loss, x, y, y_pred, sample_weight)
         return loss
 
@@ -1043,6 +1055,7 @@ class Trainer(CustomStepsMixin):
         outputs = []
         cbs.on_predict_begin()
         has_user = cbs.needs_batch_logs["on_predict_batch_end"]
+        has_begin = cbs.has_batch_hook("on_predict_batch_begin")
         compiled = None
         custom_predict = self._overrides("predict_step")
         if self._jit_compile and dist is None and not custom_predict:
@@ -1057,6 +1070,8 @@ class Trainer(CustomStepsMixin):
                     break
                 if step == 0:
                     self._prepare_model(bx)
+                if has_begin:
+                    cbs.on_predict_batch_begin(step, {})
                 if dist is not None and _rows(bx) == 0:
                     outputs.append(None)  # an empty share of the last global batch
                     continue

@@ -81,7 +81,7 @@ def _graph_layers(model: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     if hasattr(model, "_stack"):  # Sequential: a chain
         layers = ([input_layer] if input_layer is not None else []) + list(model.layers)
         return layers, list(zip(layers[:-1], layers[1:]))
-    layers = list(model.layers)
+    layers = list(getattr(model, "_operations", model.layers))
     known = {id(layer) for layer in layers}
     edges = []
     for layer in layers:

@@ -107,7 +107,7 @@ def print_summary(
     sequential_like = True
     if isinstance(model, Functional):
         sequential_like = _is_chain(model)
-    layers = model.layers
+    layers = model._operations if isinstance(model, Functional) else model.layers
     if layer_range is not None:
         names = [layer.name for layer in layers]
         start, end = names.index(layer_range[0]), names.index(layer_range[1]) + 1

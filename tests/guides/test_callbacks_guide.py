@@ -97,7 +97,7 @@ def test_every_hook_gets_a_logs_dict():
     ]
     assert hooks["on_train_batch_end"] == ["loss", "mean_absolute_error"]
     assert "outputs" in hooks["on_predict_batch_end"]
-    assert {h for h, _ in cb.seen} == {n for n in dir(CustomCallback) if n.startswith("on_")}
+    assert {h for h, _ in cb.seen} == {n for n in vars(CustomCallback) if n.startswith("on_")}
 
 
 def test_loss_printing_callback_sees_batch_and_epoch_values():

@@ -118,7 +118,7 @@ def test_rnn_and_switch():
     np.testing.assert_allclose(last.numpy(), x.numpy().sum(axis=1))
     mask = torch.tensor([[True, True, False], [True, False, False]])
     last, outputs, _ = K.rnn(step, x, [torch.zeros(2, 2)], mask=mask)
-    np.testing.assert_allclose(last.numpy(), [[2 + 4, 1 + 3], [6, 7]])
+    np.testing.assert_allclose(last.numpy(), [[0 + 2, 1 + 3], [6, 7]])
     cond = torch.tensor([True, False])
     np.testing.assert_array_equal(
         K.switch(cond, torch.ones(2, 2), torch.zeros(2, 2)).numpy(), [[1, 1], [0, 0]]
