@@ -344,6 +344,37 @@ class Layer(nn.Module):
         (self._trainable_weights if trainable else self._non_trainable_weights).append(p)
         return p
 
+    def add_variable(
+        self,
+        shape,
+        initializer,
+        dtype=None,
+        trainable=True,
+        autocast=True,
+        regularizer=None,
+        constraint=None,
+        name=None,
+    ):
+        """Keras 3's alias of :meth:`add_weight` (the initializer is required).
+
+        Example:
+            >>> import ketorch as keras
+            >>> layer = keras.layers.Layer()
+            >>> v = layer.add_variable((2,), "ones", name="scale")
+            >>> v.path, v.numpy().tolist()
+            ('layer/scale', [1.0, 1.0])
+        """
+        return self.add_weight(
+            shape=shape,
+            initializer=initializer,
+            dtype=dtype,
+            trainable=trainable,
+            autocast=autocast,
+            regularizer=regularizer,
+            constraint=constraint,
+            name=name,
+        )
+
     def __deepcopy__(self, memo):
         # nn.Parameter.__deepcopy__ drops the tensor's __dict__, and with it the Keras
         # attributes of each weight (name, regularizer, constraint, `value`): copy the module

@@ -53,6 +53,17 @@ class MetricVariable(torch.Tensor):
         return self._var_name
 
     @property
+    def path(self) -> str:
+        """``"<metric name>/<variable name>"``, as Keras names metric variables."""
+        owner = getattr(self, "_var_owner", None)
+        return f"{owner}/{self._var_name}" if owner else self._var_name
+
+    @property
+    def trainable(self) -> bool:
+        """Metric state is never trained."""
+        return False
+
+    @property
     def value(self) -> torch.Tensor:
         """The current value (this tensor)."""
         return self
@@ -93,18 +104,25 @@ class MetricVariable(torch.Tensor):
     def __deepcopy__(self, memo: dict) -> MetricVariable:
         if id(self) not in memo:
             memo[id(self)] = _rebuild_variable(
-                self.detach().clone(), self._var_name, getattr(self, "_initial", None)
+                self.detach().clone(),
+                self._var_name,
+                getattr(self, "_initial", None),
+                getattr(self, "_var_owner", None),
             )
         return memo[id(self)]
 
     def __reduce_ex__(self, proto):
         initial = getattr(self, "_initial", None)
-        return (_rebuild_variable, (self.detach().clone(), self._var_name, initial))
+        owner = getattr(self, "_var_owner", None)
+        return (_rebuild_variable, (self.detach().clone(), self._var_name, initial, owner))
 
 
-def _rebuild_variable(data: torch.Tensor, name: str, initial: torch.Tensor | None):
+def _rebuild_variable(
+    data: torch.Tensor, name: str, initial: torch.Tensor | None, owner: str | None = None
+):
     var = MetricVariable(data, name)
     var._initial = data.clone() * 0 if initial is None else initial.clone()
+    var._var_owner = owner
     return var
 
 
@@ -211,6 +229,7 @@ class Metric:
             data = torch.as_tensor(initializer(shape, dtype=torch_dtype), dtype=torch_dtype)
             data = data.to(self._device)
         var = MetricVariable(data, name or f"variable_{len(self._variables)}")
+        var._var_owner = getattr(self, "name", None)
         var._initial = data.detach().clone()
         self._variables.append(var)
         return var
