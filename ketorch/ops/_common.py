@@ -174,6 +174,8 @@ def canonical_axis(axis, ndim: int, op: str, arg: str = "axis"):
     """
     if axis is None:
         return None
+    if axis.__class__ is int and -ndim <= axis < ndim:  # the common case, checked cheaply
+        return axis + ndim if axis < 0 else axis
     single = not isinstance(axis, (list, tuple))
     axes = [axis] if single else list(axis)
     out = []

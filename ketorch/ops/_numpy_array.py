@@ -291,6 +291,15 @@ def arange(start, stop=None, step=None, dtype=None):
     >>> ops.arange(4)
     tensor([0, 1, 2, 3], dtype=torch.int32)
     """
+    if (
+        dtype is None
+        and start.__class__ is int
+        and stop.__class__ in (int, type(None))
+        and step.__class__ in (int, type(None))
+    ):  # the common case: Python ints give int32
+        if stop is None:
+            start, stop = 0, start
+        return torch.arange(start, stop, step or 1, dtype=torch.int32, device=get_device())
     if dtype is None:
         keys = [_resolve_key(v) for v in (start, stop, step) if v is not None]
         dtype = _dtypes.result_type(*keys)
@@ -574,10 +583,10 @@ def transpose(x, axes=None):
     x = to_tensor(x)
     if axes is None:
         return x.permute(tuple(range(x.ndim - 1, -1, -1)))
-    if axes.__class__ is tuple and sorted(axes) == list(range(x.ndim)):
+    if axes.__class__ is tuple and len(axes) == x.ndim:
         try:
-            return x.permute(axes)
-        except TypeError:  # e.g. float axes: canonical_axis below names the op
+            return x.permute(axes)  # torch rejects repeated and out-of-range axes itself
+        except (TypeError, RuntimeError, IndexError):  # canonical_axis below names the op
             pass
     perm = canonical_axis(tuple(axes), x.ndim, "transpose", "axes")
     if len(perm) != x.ndim:
@@ -1092,7 +1101,7 @@ def _split(x, indices_or_sections, axis, op):
                 f"ops.{op}: axis {axis} of size {n} cannot be split into {ios} equal sections. "
                 f"Received: a tensor of shape {tuple(x.shape)}, indices_or_sections={ios}"
             )
-        return list(torch.tensor_split(x, ios, dim=axis))
+        return list(torch.split(x, n // ios, dim=axis))  # one backward (a cat) for all parts
     if not isinstance(ios, (list, tuple)):
         raise TypeError(
             f"ops.{op}: `indices_or_sections` must be an int or a sequence of ints. "

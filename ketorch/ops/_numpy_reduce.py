@@ -203,6 +203,8 @@ def mean(x, axis=None, keepdims=False):
     """Arithmetic mean over ``axis``; integer and bool inputs give float32."""
     x = to_tensor(x)
     dims = _dims(x, axis, "mean")
+    if x.dtype is torch.float32 and dims:  # the common case: no casts
+        return torch.mean(x, dim=dims, keepdim=keepdims)
     compute, out = _mean_dtypes(x)
     if not dims:
         return x.to(out)
@@ -280,6 +282,8 @@ def var(x, axis=None, keepdims=False):
     """Population variance (``ddof=0``) over ``axis``; integer inputs give float32."""
     x = to_tensor(x)
     dims = _dims(x, axis, "var")
+    if x.dtype is torch.float32 and dims:
+        return torch.var(x, dim=dims, keepdim=keepdims, correction=0)
     compute, out = _float_dtypes(x)
     return _var(x.to(compute), dims, keepdims, False).to(out)
 
