@@ -204,7 +204,7 @@ def get(identifier: str | Callable | None) -> Callable:
     if isinstance(identifier, dict):
         identifier = identifier.get("config", identifier.get("class_name"))
     if isinstance(identifier, str):
-        fn = _ALL.get(identifier) or _ALIASES.get(identifier)
+        fn = _ALL.get(identifier) or _ALIASES.get(identifier) or _registered(identifier)
         if fn is None:
             names = ", ".join(sorted([*_ALL, *_ALIASES]))
             raise ValueError(
@@ -220,11 +220,30 @@ def get(identifier: str | Callable | None) -> Callable:
     )
 
 
+def _registered(name: str):
+    """A function registered with ``register_keras_serializable`` or in a custom-object scope
+    (``"package>name"`` or the plain ``name``)."""
+    from .saving import object_registration as reg  # saving imports layers, which import us
+
+    fn = reg.get_registered_object(name)
+    if fn is None and ">" not in name:
+        matches = [v for k, v in reg.scoped_objects().items() if k.split(">")[-1] == name]
+        fn = matches[0] if len(matches) == 1 else None
+    return fn if callable(fn) else None
+
+
 def serialize(activation: Callable) -> str | dict:
     """Return the Keras name of a built-in activation, or a config for others."""
     name = _NAMES.get(id(activation))
     if name is not None:
         return name
+    from .saving import object_registration as reg
+
+    key = reg.get_registered_name(activation)
+    if ">" in key and reg.get_custom_objects().get(key) is activation:
+        # Keras's form for a registered function
+        return {"module": "builtins", "class_name": "function", "config": key,
+                "registered_name": "function"}  # fmt: skip
     if hasattr(activation, "get_config"):
         return {
             "module": type(activation).__module__,
