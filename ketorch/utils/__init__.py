@@ -1,6 +1,7 @@
 """Utilities: sequence padding, one-hot labels, progress bar, plotting, seeding."""
 
 from ketorch.utils.dataset_utils import split_dataset
+from ketorch.utils.file_utils import get_file
 from ketorch.utils.image_dataset_utils import image_dataset_from_directory
 from ketorch.utils.live_plot import LivePlot
 from ketorch.utils.model_visualization import model_to_dot, plot_model
@@ -13,6 +14,7 @@ from ketorch.utils.sequence_utils import pad_sequences
 from ketorch.utils.text_dataset_utils import text_dataset_from_directory
 
 __all__ = [
+    "get_file",
     "LivePlot",
     "model_to_dot",
     "plot_model",
