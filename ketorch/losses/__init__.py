@@ -23,6 +23,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ketorch.losses.circle import Circle, circle
 from ketorch.losses.classes import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -41,8 +42,18 @@ from ketorch.losses.classes import (
     SparseCategoricalCrossentropy,
     SquaredHinge,
 )
+from ketorch.losses.ctc import CTC, ctc
+from ketorch.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+)
 from ketorch.losses.hinge import categorical_hinge, hinge, squared_hinge
 from ketorch.losses.loss import Loss, reduce_weighted_values
+from ketorch.losses.overlap import Dice, Tversky, dice, tversky
 from ketorch.losses.probabilistic import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -79,6 +90,13 @@ _CLASSES = (
     BinaryCrossentropy,
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    Dice,
+    Tversky,
+    Circle,
+    CTC,
 )
 _FUNCTIONS = (
     mean_squared_error,
@@ -96,6 +114,13 @@ _FUNCTIONS = (
     binary_crossentropy,
     categorical_crossentropy,
     sparse_categorical_crossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    dice,
+    tversky,
+    circle,
+    ctc,
 )
 _ALIASES = {
     "mse": mean_squared_error,
@@ -133,6 +158,13 @@ __all__ = [
     "BinaryCrossentropy",
     "CategoricalCrossentropy",
     "SparseCategoricalCrossentropy",
+    "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
+    "Dice",
+    "Tversky",
+    "Circle",
+    "CTC",
     "mean_squared_error",
     "mean_absolute_error",
     "mean_absolute_percentage_error",
@@ -148,6 +180,13 @@ __all__ = [
     "binary_crossentropy",
     "categorical_crossentropy",
     "sparse_categorical_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
+    "dice",
+    "tversky",
+    "circle",
+    "ctc",
     "get",
     "serialize",
     "deserialize",

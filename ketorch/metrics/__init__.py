@@ -39,6 +39,14 @@ from ketorch.metrics.accuracy_metrics import (
     top_k_categorical_accuracy,
 )
 from ketorch.metrics.confusion_metrics import AUC, Precision, Recall
+from ketorch.metrics.correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from ketorch.metrics.f_score_metrics import F1Score, FBetaScore
+from ketorch.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from ketorch.metrics.loss_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -57,6 +65,35 @@ from ketorch.metrics.loss_metrics import (
 )
 from ketorch.metrics.metric import Metric, MetricVariable
 from ketorch.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
+from ketorch.metrics.regression_metrics import CosineSimilarity, R2Score
+from ketorch.metrics.threshold_metrics import (
+    FalseNegatives,
+    FalsePositives,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    TrueNegatives,
+    TruePositives,
+)
+
+# Keras exports these loss functions from keras.metrics too.
+binary_crossentropy = _losses.binary_crossentropy
+binary_focal_crossentropy = _losses.binary_focal_crossentropy
+categorical_crossentropy = _losses.categorical_crossentropy
+categorical_focal_crossentropy = _losses.categorical_focal_crossentropy
+categorical_hinge = _losses.categorical_hinge
+hinge = _losses.hinge
+huber = _losses.huber
+kl_divergence = _losses.kl_divergence
+log_cosh = _losses.log_cosh
+mean_absolute_error = _losses.mean_absolute_error
+mean_absolute_percentage_error = _losses.mean_absolute_percentage_error
+mean_squared_error = _losses.mean_squared_error
+mean_squared_logarithmic_error = _losses.mean_squared_logarithmic_error
+poisson = _losses.poisson
+sparse_categorical_crossentropy = _losses.sparse_categorical_crossentropy
+squared_hinge = _losses.squared_hinge
 
 __all__ = [
     "Metric",
@@ -87,6 +124,43 @@ __all__ = [
     "Precision",
     "Recall",
     "AUC",
+    "TruePositives",
+    "FalsePositives",
+    "TrueNegatives",
+    "FalseNegatives",
+    "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
+    "PrecisionAtRecall",
+    "RecallAtPrecision",
+    "F1Score",
+    "FBetaScore",
+    "IoU",
+    "BinaryIoU",
+    "MeanIoU",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "R2Score",
+    "CosineSimilarity",
+    "PearsonCorrelation",
+    "ConcordanceCorrelation",
+    "pearson_correlation",
+    "concordance_correlation",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
+    "sparse_categorical_crossentropy",
+    "squared_hinge",
     "accuracy",
     "binary_accuracy",
     "categorical_accuracy",
@@ -128,6 +202,25 @@ _CLASSES = (
     Precision,
     Recall,
     AUC,
+    TruePositives,
+    FalsePositives,
+    TrueNegatives,
+    FalseNegatives,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    F1Score,
+    FBetaScore,
+    IoU,
+    BinaryIoU,
+    MeanIoU,
+    OneHotIoU,
+    OneHotMeanIoU,
+    R2Score,
+    CosineSimilarity,
+    PearsonCorrelation,
+    ConcordanceCorrelation,
 )
 ALL_OBJECTS: dict[str, Any] = {c.__name__: c for c in _CLASSES}
 ALL_OBJECTS.update({snake_case(c.__name__): c for c in _CLASSES})
@@ -156,6 +249,8 @@ _FUNCTIONS: dict[str, Callable] = {
         sparse_categorical_accuracy,
         top_k_categorical_accuracy,
         sparse_top_k_categorical_accuracy,
+        pearson_correlation,
+        concordance_correlation,
     )
 }
 _FUNCTIONS.update({k: v for k, v in _losses.ALL_OBJECTS.items() if inspect.isfunction(v)})

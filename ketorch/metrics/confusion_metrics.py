@@ -105,8 +105,13 @@ def _bucket_counts(
     weights: torch.Tensor | None,
     num_thresholds: int,
     multi_label: bool = False,
+    with_epsilon: bool = True,
 ) -> dict[str, torch.Tensor]:
-    """tp/fp/tn/fn for evenly spaced thresholds (with the -eps/1+eps ends) via buckets."""
+    """tp/fp/tn/fn for evenly spaced thresholds via buckets.
+
+    ``with_epsilon``: the ends are ``-eps``/``1 + eps`` (every prediction is above
+    the first); otherwise they are exactly 0 and 1, and a prediction of 0 is above none.
+    """
     y_pred = torch.clamp(y_pred, 0.0, 1.0)
     y_true = (y_true != 0).to(y_pred.dtype)
     if weights is None:
@@ -120,12 +125,18 @@ def _bucket_counts(
     true_w = y_true * weights
     false_w = (1.0 - y_true) * weights
     # A prediction in (t[i-1], t[i]] lands in bucket i-1 and is "above" thresholds 0..i-1.
-    buckets = torch.clamp(torch.ceil(y_pred * (num_thresholds - 1)) - 1, min=0).long()
+    buckets = torch.ceil(y_pred * (num_thresholds - 1)) - 1
+    in_range = None if with_epsilon else buckets >= 0
+    buckets = torch.clamp(buckets, min=0).long()
     shape = (num_thresholds,) + tuple(y_pred.shape[1:])
     tp_b = torch.zeros(shape, dtype=y_pred.dtype, device=y_pred.device)
     fp_b = torch.zeros_like(tp_b)
-    tp_b.scatter_add_(0, buckets, true_w)
-    fp_b.scatter_add_(0, buckets, false_w)
+    if in_range is None:
+        tp_b.scatter_add_(0, buckets, true_w)
+        fp_b.scatter_add_(0, buckets, false_w)
+    else:
+        tp_b.scatter_add_(0, buckets, torch.where(in_range, true_w, 0.0))
+        fp_b.scatter_add_(0, buckets, torch.where(in_range, false_w, 0.0))
     tp = tp_b.flip(0).cumsum(0).flip(0)
     fp = fp_b.flip(0).cumsum(0).flip(0)
     return {"tp": tp, "fp": fp, "tn": false_w.sum(0) - fp, "fn": true_w.sum(0) - tp}
