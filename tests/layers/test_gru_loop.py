@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import torch
+from parity import keras
 
 import ketorch
 from ketorch import activations as A
 from ketorch.layers import GRU, Dense
 from ketorch.layers.recurrent.gru_loop import loop_gru
 from ketorch.layers.recurrent.rnn_ops import generic_gru
-from tests.parity import keras
 
 PAIRS = [(A.tanh, A.hard_sigmoid), (A.tanh, A.sigmoid), (A.linear, A.hard_sigmoid_keras2)]
 

@@ -4,13 +4,13 @@ activations the fused kernel lacks."""
 import numpy as np
 import pytest
 import torch
+from parity import keras
 
 import ketorch
 from ketorch import activations as A
 from ketorch.layers import LSTM, Dense
 from ketorch.layers.recurrent.lstm_loop import loop_lstm, supports
 from ketorch.layers.recurrent.lstm_ops import generic_lstm
-from tests.parity import keras
 
 PAIRS = [
     (A.tanh, A.hard_sigmoid),

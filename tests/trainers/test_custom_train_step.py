@@ -195,7 +195,7 @@ def test_functional_subclass_round_trips_through_a_keras_file(tmp_path):
 
 
 def test_functional_subclass_files_move_between_ketorch_and_keras(tmp_path):
-    from tests.parity import keras as real_keras
+    from parity import keras as real_keras
 
     @keras.saving.register_keras_serializable(package="Moves")
     class Moving(keras.Model):

@@ -10,10 +10,10 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from parity import keras
 
 import ketorch
 from ketorch import layers
-from tests.parity import keras
 
 RNG = np.random.default_rng(0)
 
