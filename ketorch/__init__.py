@@ -10,6 +10,7 @@ _tune_allocator()  # large tensor buffers reuse heap pages (KETORCH_MALLOC_TUNIN
 
 from . import (  # noqa: E402
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -32,19 +33,49 @@ from . import (  # noqa: E402
     utils,
 )
 from .backend import clear_session  # noqa: E402
-from .backend._variable import Variable  # noqa: E402
+from .backend._core import device_scope as device  # noqa: E402
+from .backend._variable import Variable, name_scope  # noqa: E402
+from .initializers import Initializer  # noqa: E402
 from .layers import Input, InputSpec, Layer  # noqa: E402
+from .layers.node import KerasTensor  # noqa: E402
+from .losses.loss import Loss  # noqa: E402
+from .metrics.metric import Metric  # noqa: E402
+from .mixed_precision import DTypePolicy  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
+from .ops.operation import Operation  # noqa: E402
+from .optimizers.optimizer import Optimizer  # noqa: E402
+from .regularizers import Regularizer  # noqa: E402
+
+FloatDTypePolicy = DTypePolicy
 
 __version__ = "0.1.0"
 
+
+def version() -> str:
+    """ketorch's version string (``keras.version()``)."""
+    return __version__
+
+
 __all__ = [
+    "DTypePolicy",
+    "FloatDTypePolicy",
+    "Initializer",
     "Input",
+    "KerasTensor",
+    "Loss",
+    "Metric",
+    "Operation",
+    "Optimizer",
+    "Regularizer",
+    "device",
+    "name_scope",
+    "version",
     "InputSpec",
     "Layer",
     "Model",
     "Sequential",
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "clear_session",
@@ -69,3 +100,12 @@ __all__ = [
     "Variable",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    # Keras 2 packages (`keras.engine.Layer`, `keras.legacy.interfaces`), imported on first use.
+    if name in ("engine", "legacy"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

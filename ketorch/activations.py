@@ -174,12 +174,33 @@ def glu(x, axis=-1):
     return F.glu(x, dim=axis)
 
 
+def sparse_sigmoid(x):
+    """Piecewise-linear sigmoid: 0 below -1, 1 above 1, ``(x + 1) / 2`` between."""
+    return torch.clamp((x + 1.0) * 0.5, 0.0, 1.0)
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax over ``axis``: the projection of ``x`` onto the probability simplex."""
+    from .ops import nn as ops_nn  # ops imports layers, which import this module
+
+    return ops_nn.sparsemax(x, axis=axis)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    return torch.where(x > threshold, x, torch.as_tensor(default_value, dtype=x.dtype))
+
+
+swish, hard_swish = silu, hard_silu
+
+
 _ALL = {
     f.__name__: f
     for f in (
         relu, leaky_relu, relu6, softmax, log_softmax, elu, selu, celu, softplus, softsign,
         silu, gelu, tanh, sigmoid, hard_sigmoid, hard_silu, hard_tanh, exponential, linear,
         mish, log_sigmoid, tanh_shrink, soft_shrink, hard_shrink, squareplus, sparse_plus, glu,
+        sparse_sigmoid, sparsemax, threshold,
     )
 }  # fmt: skip
 _ALIASES = {"swish": silu, "hard_swish": hard_silu}
@@ -204,7 +225,12 @@ def get(identifier: str | Callable | None) -> Callable:
     if isinstance(identifier, dict):
         identifier = identifier.get("config", identifier.get("class_name"))
     if isinstance(identifier, str):
-        fn = _ALL.get(identifier) or _ALIASES.get(identifier) or _registered(identifier)
+        fn = (
+            _custom_exact(identifier)
+            or _ALL.get(identifier)
+            or _ALIASES.get(identifier)
+            or _registered(identifier)
+        )
         if fn is None:
             names = ", ".join(sorted([*_ALL, *_ALIASES]))
             raise ValueError(
@@ -218,6 +244,16 @@ def get(identifier: str | Callable | None) -> Callable:
         "Could not interpret activation identifier: expected a string, a callable or None. "
         f"Received: activation={identifier!r}"
     )
+
+
+def _custom_exact(name: str):
+    """A function given under exactly this name in ``custom_objects``, a custom-object scope
+    or ``get_custom_objects()``: as in Keras 2, it wins over a built-in of the same name
+    (keras-bert saves its tanh-approximated ``gelu`` under the built-in's name)."""
+    from .saving import object_registration as reg
+
+    fn = reg.scoped_objects().get(name)
+    return fn if callable(fn) and not isinstance(fn, type) else None
 
 
 def _registered(name: str):

@@ -143,6 +143,7 @@ _SETTINGS = {
     "flash_attention": None,  # None: torch picks the fastest kernel it has
     "max_epochs": None,
     "max_steps_per_epoch": None,
+    "keras2_mask_merging": False,
 }
 
 
@@ -249,4 +250,33 @@ __all__ += [
     "is_traceback_filtering_enabled", "enable_flash_attention", "disable_flash_attention",
     "is_flash_attention_enabled", "set_max_epochs", "max_epochs", "set_max_steps_per_epoch",
     "max_steps_per_epoch", "set_backend", "is_nnx_enabled",
+]  # fmt: skip
+
+
+# ------------------------------------------------------- Keras 2 compatibility
+def enable_keras2_mask_merging() -> None:
+    """Merge layers combine their inputs' masks as Keras 2 did (for Keras 2 era libraries).
+
+    Keras 2 (``tf.keras`` up to 2.15) gave ``Add``/``Multiply``/... the logical AND of the
+    masks of the inputs that have one, and ``Concatenate`` the AND over the concatenated
+    axis. Keras 3 (ketorch's default) gives the logical OR, and no mask as soon as one
+    input has none. Code written for Keras 2 can rely on the old rule: keras-bert's
+    ``Masked`` layer expects the padding mask of its token embedding to survive the
+    ``Add`` with the (unmasked) segment embedding.
+    """
+    _SETTINGS["keras2_mask_merging"] = True
+
+
+def disable_keras2_mask_merging() -> None:
+    """Back to Keras 3's rule for merging masks (the default)."""
+    _SETTINGS["keras2_mask_merging"] = False
+
+
+def is_keras2_mask_merging_enabled() -> bool:
+    """Whether merge layers use Keras 2's mask rule (see `enable_keras2_mask_merging`)."""
+    return _SETTINGS["keras2_mask_merging"]
+
+
+__all__ += [
+    "enable_keras2_mask_merging", "disable_keras2_mask_merging", "is_keras2_mask_merging_enabled",
 ]  # fmt: skip

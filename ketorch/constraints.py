@@ -71,7 +71,8 @@ class NonNeg(Constraint):
     """Clamp negative weights to zero."""
 
     def __call__(self, w):
-        return w * (w >= 0).to(w.dtype)
+        # max(w, 0) as Keras: negatives become +0.0 (a mask product would give -0.0).
+        return torch.clamp_min(w, 0)
 
 
 class UnitNorm(Constraint):
@@ -126,3 +127,12 @@ def serialize(constraint):
         "config": constraint.get_config(),
         "registered_name": None,
     }
+
+
+def deserialize(config, custom_objects=None):
+    """The constraint described by a serialized ``config`` (see :func:`serialize`)."""
+    if isinstance(config, dict) and custom_objects:
+        cls = custom_objects.get(config.get("class_name"))
+        if cls is not None:
+            return cls.from_config(config.get("config", {}))
+    return get(config)

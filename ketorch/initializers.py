@@ -348,3 +348,30 @@ def serialize(initializer) -> dict | None:
             "registered_name": None,
         }
     return getattr(initializer, "__name__", None)
+
+
+# Keras's other public spellings: the snake_case names are the classes themselves.
+zeros, ones, constant = Zeros, Ones, Constant
+random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
+variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
+glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
+he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
+OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+
+
+def deserialize(config, custom_objects=None):
+    """The initializer described by a serialized ``config`` (see :func:`serialize`)."""
+    if isinstance(config, dict) and custom_objects:
+        cls = custom_objects.get(config.get("class_name"))
+        if cls is not None:
+            return cls.from_config(config.get("config", {}))
+    return get(config)
+
+
+def __getattr__(name):
+    # The STFT initializer lives with the spectrogram layer, which imports this module.
+    if name in ("STFT", "STFTInitializer", "stft"):
+        from .layers.preprocessing.stft_spectrogram import STFT
+
+        return STFT
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

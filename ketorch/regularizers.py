@@ -9,6 +9,9 @@ Example:
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import torch
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize"]
@@ -29,18 +32,19 @@ class Regularizer:
 
 
 def _check_factor(name, value):
-    value = float(value)
-    if value < 0 or value != value:
-        raise ValueError(f"`{name}` must be a non-negative number. Received: {name}={value}")
-    return value
+    # As Keras: a finite non-negative Python/NumPy number, else a ValueError naming it.
+    if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"`{name}` must be a non-negative number. Received: {name}={value!r}")
+    return float(value)
 
 
 class L1L2(Regularizer):
     """``l1 * sum(|x|) + l2 * sum(x**2)``."""
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1 = _check_factor("l1", l1)
-        self.l2 = _check_factor("l2", l2)
+        # None means 0.0, as in Keras.
+        self.l1 = _check_factor("l1", 0.0 if l1 is None else l1)
+        self.l2 = _check_factor("l2", 0.0 if l2 is None else l2)
 
     def __call__(self, x):
         penalty = x.new_zeros(())
@@ -142,3 +146,15 @@ def serialize(regularizer):
             "registered_name": None,
         }
     return getattr(regularizer, "__name__", None)
+
+
+orthogonal_regularizer = OrthogonalRegularizer
+
+
+def deserialize(config, custom_objects=None):
+    """The regularizer described by a serialized ``config`` (see :func:`serialize`)."""
+    if isinstance(config, dict) and custom_objects:
+        cls = custom_objects.get(config.get("class_name"))
+        if cls is not None:
+            return cls.from_config(config.get("config", {}))
+    return get(config)

@@ -5,6 +5,8 @@ Kept free of layer imports so every other module can use it.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import re
 import threading
@@ -115,27 +117,69 @@ def clear_session() -> None:
 
 
 class _CallContext:
-    """Holds the ``training`` flag of the outermost layer call for nested calls."""
+    """One thread's state of the layer calls in progress.
 
-    __slots__ = ("training", "losses", "state_updates", "depth", "generation")
+    Each thread has its own (see :func:`call_context`), so a ``predict`` in one thread never
+    sees the ``training`` flag, the ``add_loss`` collector or the deferred state updates of a
+    training step running in another.
+    """
+
+    __slots__ = (
+        "training",
+        "losses",
+        "state_updates",
+        "depth",
+        "generation",
+        "autocast_depth",
+        "__weakref__",  # layers key their add_loss() values by the thread's context
+    )
 
     def __init__(self):
         self.depth = 0  # nesting of eager layer calls
-        self.generation = 0  # counts outermost eager layer calls (add_loss keeps the last's)
+        self.generation = 0  # the outermost eager layer call in progress (or last), see below
         self.training = None
         self.losses = None  # a list while a train/test step collects add_loss() values
         # A list while a compiled step traces the loss under torch.func.grad, which forbids
         # in-place writes to tensors from outside: (variable, new value) pairs applied after.
         self.state_updates = None
+        self.autocast_depth = 0  # mixed-precision layer calls in progress (mixed_precision)
 
 
-CALL_CONTEXT = _CallContext()
+class _PerThread(threading.local):
+    def __init__(self):
+        self.ctx = _CallContext()
+
+
+PER_THREAD = _PerThread()  # PER_THREAD.ctx: this thread's context (hot paths read it inline)
+
+# Outermost layer calls are numbered process-wide, so a number never means two calls.
+next_generation = itertools.count(1).__next__
+
+
+def call_context() -> _CallContext:
+    """The calling thread's :class:`_CallContext` (one attribute lookup; the layer hot path)."""
+    return PER_THREAD.ctx
+
+
+class _CallContextProxy:
+    """``CALL_CONTEXT.x`` reads and writes the calling thread's context."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        return getattr(PER_THREAD.ctx, name)
+
+    def __setattr__(self, name, value):
+        setattr(PER_THREAD.ctx, name, value)
+
+
+CALL_CONTEXT = _CallContextProxy()
 
 
 def assign_state(variable: torch.Tensor, value: torch.Tensor) -> None:
     """``variable.copy_(value)`` for non-trainable state (moving statistics), deferred while a
     compiled training step traces its loss."""
-    updates = CALL_CONTEXT.state_updates
+    updates = PER_THREAD.ctx.state_updates
     if updates is not None:
         updates.append((variable, value.detach()))
         return
@@ -201,3 +245,21 @@ def fast_dropout(x: torch.Tensor, rate: float) -> torch.Tensor:
         return F.dropout(x, rate, True)
     mask = torch.rand(x.shape, device=x.device).ge_(rate).mul_(1.0 / (1.0 - rate))
     return x * mask.to(x.dtype)
+
+
+@contextlib.contextmanager
+def device_scope(device_name):
+    """``with keras.device("cpu"):`` new tensors and models inside go to ``device_name``
+    (``"cpu"``, ``"cuda"``, ``"cuda:1"``, or Keras's ``"gpu:0"`` spelling)."""
+    global _DEVICE
+    name = str(device_name).lower().replace("gpu", "cuda")
+    previous = get_device()
+    try:
+        target = torch.device(name)
+    except RuntimeError as e:
+        raise ValueError(f"Invalid device name. Received: device_name={device_name!r}") from e
+    _DEVICE = target
+    try:
+        yield target
+    finally:
+        _DEVICE = previous

@@ -13,8 +13,8 @@ Example:
 >>> from ketorch import backend as K
 >>> y_true = torch.tensor([[0.0, 1.0]])
 >>> y_pred = torch.tensor([[0.2, 0.8]])
->>> round(float(K.mean(K.square(y_true - y_pred))), 4)
-0.04
+>>> print(f"{float(K.mean(K.square(y_true - y_pred))):.4f}")
+0.0400
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..saving import h5_io
-from ..saving.file_utils import atomic_path, atomic_write_bytes, path_str
+from ..saving.file_utils import atomic_path, atomic_write_bytes, path_str, remove_stale_temps
 from .callback import Callback
 
 _STATE_GROUP = "ketorch_training_state"
@@ -89,6 +89,8 @@ class BackupAndRestore(Callback):
         if self.double_checkpoint:
             candidates.append(self._prev_weights_path)
         errors = []
+        for path in (*candidates, self._metadata_path):
+            remove_stale_temps(path)
         for path in candidates:
             if not os.path.exists(path):
                 continue

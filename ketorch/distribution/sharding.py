@@ -32,19 +32,31 @@ def _already_sharded(data) -> bool:
     )
 
 
-def shard_stream(data, rank: int, world: int, training: bool, seed: int = 0, shuffle=False):
+def _indexable(data) -> bool:
+    # Only for direct callers; the trainer's adapters say which kind they hold.
+    if isinstance(data, (abc.Iterator, torch.utils.data.DataLoader)):
+        return False
+    return hasattr(data, "__getitem__") and hasattr(data, "__len__")
+
+
+def shard_stream(
+    data, rank: int, world: int, training: bool, seed: int = 0, shuffle=False, indexable=None
+):
     """Wrap ``data`` so that this process sees its batches only.
+
+    ``indexable`` says whether ``data`` is a ``PyDataset``/``Sequence`` (batch
+    ``i`` is ``data[i]``); ``None`` guesses from ``__getitem__``/``__len__``.
 
     Returns:
         ``(data, shuffle)``: the wrapped stream and the ``shuffle`` flag left
         for the batcher (a wrapped ``PyDataset`` shuffles itself, identically
         on every process).
     """
-    from ..trainers.data_adapters import _is_py_dataset
-
     if world <= 1 or _already_sharded(data):
         return data, shuffle
-    if _is_py_dataset(data):
+    if indexable is None:
+        indexable = _indexable(data)
+    if indexable:
         return _ShardedPyDataset(data, rank, world, training, seed, bool(shuffle)), False
     if isinstance(data, abc.Iterator):
         return _ShardedIterator(data, rank, world, training), shuffle

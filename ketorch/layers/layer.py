@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import weakref
 
 import numpy as np
 import torch
@@ -29,10 +30,11 @@ from torch import nn
 from torch.nn.modules import module as _module_mod
 
 from .. import backend, initializers, regularizers
-from ..backend import CALL_CONTEXT
+from ..backend._core import PER_THREAD, call_context, next_generation
 from ..backend._variable import Variable, layer_variable_path, scope_stack
 from ..mixed_precision import autocast as _autocast
 from ..mixed_precision import policy as _policy
+from . import shape_inference
 from .input_spec import InputSpec, check_input_spec, format_shape
 from .node import KerasTensor, Node, flatten, has_keras_tensor, map_structure
 
@@ -66,7 +68,11 @@ class Layer(nn.Module):
 
     _call_has_training = False
     _call_has_mask = False
-    _loss_generation = -1  # CALL_CONTEXT.generation of the call that filled _losses
+    _keras_mask_rules = False
+    _shape_from_call = False
+    # add_loss() values outside train/test steps, per thread: {thread's call context:
+    # (generation of the outermost call that added them, [losses])}; made on first use.
+    _thread_losses = None
     _called = False  # set on the first call (which opens this layer's variable name scope)
 
     def __init_subclass__(cls, **kwargs):
@@ -76,11 +82,18 @@ class Layer(nn.Module):
         cls._call_has_mask = "mask" in params
         cls._build_params = [p for p in _signature_params(cls.build) if p != "self"]
         cls._auto_config = cls.get_config is Layer.get_config
+        cls._shape_from_call = _call_overrides_builtin_shape(cls)
+        # Keras's rules for user layers: the mask of a list input is the list of the
+        # tensors' masks, and `supports_masking` defaults to "compute_mask is overridden".
+        cls._keras_mask_rules = not cls.__module__.startswith("ketorch.")
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         # Remember constructor arguments for the automatic get_config of custom layers.
         object.__setattr__(obj, "_init_args", (args, dict(kwargs)))
+        # nn.Module's bookkeeping exists before __init__ runs: Keras 2 code assigns
+        # sublayers before calling `super().__init__()` (`self.layer = layer` in wrappers).
+        nn.Module.__init__(obj)
         return obj
 
     def __init__(
@@ -93,7 +106,8 @@ class Layer(nn.Module):
         name: str | None = None,
         **kwargs,
     ):
-        super().__init__()
+        if "_modules" not in self.__dict__:  # made without __new__ (e.g. by copy)
+            super().__init__()
         shape_kwargs = {k: kwargs.pop(k) for k in _LEGACY_SHAPE_KWARGS if k in kwargs}
         initial_weights = kwargs.pop("weights", None)
         kwargs.pop("input_length", None)  # Keras 1/2 argument some layers accepted
@@ -110,13 +124,14 @@ class Layer(nn.Module):
         self._dtype = _policy.resolve_layer_dtype(dtype)  # None: the global policy
         self.autocast = autocast
         self.built = False
-        self.supports_masking = False
+        self.supports_masking = self._keras_mask_rules and (
+            type(self).compute_mask is not Layer.compute_mask
+        )
         self.input_spec = None
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._trainable_weights: list[nn.Parameter] = []
         self._non_trainable_weights: list[nn.Parameter] = []
         self._inbound_nodes: list[Node] = []
-        self._losses: list = []
         self._build_shapes = None
         self._initial_weights = initial_weights
         self._batch_input_shape = _legacy_input_shape(shape_kwargs)
@@ -187,6 +202,16 @@ class Layer(nn.Module):
     @property
     def weights(self) -> list[nn.Parameter]:
         """All weights: own trainable, own non-trainable, then the sublayers'."""
+        cls = type(self)
+        if (
+            cls.trainable_weights is not Layer.trainable_weights
+            or cls.non_trainable_weights is not Layer.non_trainable_weights
+        ) and not cls.__module__.startswith("ketorch."):
+            # Keras 2 code overrides these properties to choose the weights (a wrapper
+            # listing its copies, not its prototype); Keras 2's `weights` is their sum.
+            return list(
+                {id(w): w for w in (*self.trainable_weights, *self.non_trainable_weights)}.values()
+            )
         out, seen = [], set()
         for w in (*self._trainable_weights, *self._non_trainable_weights):
             if id(w) not in seen:
@@ -312,7 +337,7 @@ class Layer(nn.Module):
         init = initializers.get(initializer)
         # Weights may be created lazily inside predict() or a user's inference_mode block;
         # they must still be ordinary tensors that training can update later.
-        with torch.inference_mode(False), torch.no_grad():
+        with torch.inference_mode(False), torch.no_grad(), shape_inference.real_tensors():
             value = (
                 init(shape, dtype=tdtype)
                 if isinstance(init, initializers.Initializer)
@@ -391,6 +416,13 @@ class Layer(nn.Module):
                     q.__dict__[key] = q if attr is p else copy.deepcopy(attr, memo)
         return new
 
+    def __getstate__(self):
+        # The last forward pass's add_loss() values are per thread and transient: copies and
+        # pickles start without them (the weak per-thread map cannot be pickled anyway).
+        state = super().__getstate__()
+        state.pop("_thread_losses", None)
+        return state
+
     def __setattr__(self, name, value):
         if isinstance(value, nn.Parameter) and "_parameters" in self.__dict__:
             registered = self._parameters.get(name)
@@ -405,6 +437,17 @@ class Layer(nn.Module):
         ):
             super().__setattr__(name, nn.ModuleList(value))
             return
+        if isinstance(self.__dict__.get(name), _TrackedList):
+            self._modules.pop(name, None)  # the list is being replaced
+        if (
+            type(value) is list
+            and not value
+            and not name.startswith("_")  # ketorch's own bookkeeping lists stay plain
+            and "_modules" in self.__dict__
+        ):
+            # `self.blocks = []` then `self.blocks.append(Dense(...))`: as Keras tracks such
+            # lists, the layers appended later become sublayers (weights, saving, .to()).
+            value = _TrackedList(self, name)
         super().__setattr__(name, value)
 
     # ------------------------------------------------------------- lifecycle
@@ -432,14 +475,16 @@ class Layer(nn.Module):
     def _maybe_build(self, args, kwargs):
         stack = scope_stack()
         stack.append(self.name)  # variables built here get paths like "outer/dense/kernel"
-        try:
-            self._build_in_scope(args, kwargs)
-        finally:
-            stack.pop()
-        self.built = True
-        if self._initial_weights is not None:
-            self.set_weights(self._initial_weights)
-            self._initial_weights = None
+        # Weights and state built during a shape-inference run on meta tensors are real.
+        with shape_inference.real_tensors():
+            try:
+                self._build_in_scope(args, kwargs)
+            finally:
+                stack.pop()
+            self.built = True
+            if self._initial_weights is not None:
+                self.set_weights(self._initial_weights)
+                self._initial_weights = None
 
     def _build_in_scope(self, args, kwargs):
         if self._build_params and len(self._build_params) > 1:
@@ -480,7 +525,7 @@ class Layer(nn.Module):
             if first is not None and not isinstance(first, (list, tuple, dict)):
                 first = backend.to_tensor(first, device=_device_of(self))
                 args = (first, *args[1:]) if args else args
-        ctx = CALL_CONTEXT
+        ctx = PER_THREAD.ctx  # this thread's: other threads' calls never show through
         outer = ctx.training
         if self._call_has_training:
             training = kwargs.get("training")
@@ -496,7 +541,10 @@ class Layer(nn.Module):
         if self.supports_masking or self._call_has_mask:
             in_mask = kwargs.get("mask") if self._call_has_mask else None
             if in_mask is None:
-                in_mask = getattr(first, "_keras_mask", None)
+                if self._keras_mask_rules and isinstance(first, (list, tuple)):
+                    in_mask = [getattr(x, "_keras_mask", None) for x in first]
+                else:
+                    in_mask = getattr(first, "_keras_mask", None)
                 if in_mask is not None and self._call_has_mask:
                     kwargs["mask"] = in_mask
         if not self.built:
@@ -506,7 +554,7 @@ class Layer(nn.Module):
                 self._raise_call_error(e, args, "build")
         ctx.training = training
         if not ctx.depth:
-            ctx.generation += 1
+            ctx.generation = next_generation()
         ctx.depth += 1
         first_call = not self._called
         if first_call:  # sublayers built lazily in this call get this layer's name scope
@@ -515,7 +563,7 @@ class Layer(nn.Module):
         try:
             if (
                 self._dtype.startswith("mixed_")
-                or _autocast.STATE.depth
+                or ctx.autocast_depth
                 or _autocast.is_half(first)  # a float32 layer casts half inputs up
             ):
                 outputs = _autocast.call_with_policy(self, args, kwargs)
@@ -533,15 +581,18 @@ class Layer(nn.Module):
             ctx.depth -= 1
             if first_call:
                 scope_stack().pop()
-        if self.supports_masking:
+        if self.supports_masking and not shape_inference.inferring():
             out_mask = self.compute_mask(first, in_mask)
             if out_mask is not None:
                 _attach_mask(outputs, out_mask)
         if self.activity_regularizer is not None:
-            penalty = self.activity_regularizer(outputs)
-            if isinstance(outputs, torch.Tensor) and outputs.ndim > 0:
-                penalty = penalty / outputs.shape[0]
-            self.add_loss(penalty)
+            # One penalty per output tensor (as Keras), each divided by its batch size.
+            for out in flatten(outputs):
+                if isinstance(out, torch.Tensor):
+                    penalty = self.activity_regularizer(out)
+                    if out.ndim > 0:
+                        penalty = penalty / out.shape[0]
+                    self.add_loss(penalty)
         return outputs
 
     def _has_hooks(self):
@@ -609,8 +660,11 @@ class Layer(nn.Module):
             ):
                 spec = self._spec_by_running(args, kwargs)
         check_input_spec(self, self.input_spec, shapes)
+        if spec is None and self._shape_from_call:
+            spec = self._spec_by_running(args, kwargs)
         if spec is None:
             spec = self.compute_output_spec(*args, **kwargs)
+        shape_inference.check_loaded_sizes(self, spec)
         node_index = len(self._inbound_nodes)
         outputs = map_structure(lambda s: KerasTensor(s.shape, s.dtype), spec)
         for i, t in enumerate(flatten(outputs)):
@@ -630,45 +684,19 @@ class Layer(nn.Module):
         return _shapes_to_spec(out_shape, dtype)
 
     def _spec_by_running(self, args, kwargs):
-        """Infer output shapes by calling the layer on small zero tensors."""
-        unknown_dims = []
-
-        def fake(t, fill):
-            if not isinstance(t, KerasTensor):
-                return t
-            shape = [
-                2 if i == 0 and d is None else (fill if d is None else d)
-                for i, d in enumerate(t.shape)
-            ]
-            if any(d is None for d in t.shape[1:]):
-                unknown_dims.append(True)
-            return torch.zeros(shape, dtype=backend.torch_dtype(t.dtype), device=_device_of(self))
-
-        def run(fill):
-            a = map_structure(lambda t: fake(t, fill), list(args))
-            k = map_structure(lambda t: fake(t, fill), kwargs)
-            with torch.no_grad():
-                return Layer.__call__(self, *a, **k)
-
+        """Infer output shapes by running the layer without data (see ``shape_inference``)."""
         try:
-            out = run(7)
-            out2 = run(5) if unknown_dims else out
+            return shape_inference.infer_spec(
+                self, lambda *a, **k: Layer.__call__(self, *a, **k), args, kwargs
+            )
+        except shape_inference.InferenceBudgetError:
+            raise
         except Exception as e:
             shapes = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, args[0])
             raise type(e)(
                 f"Exception encountered when calling layer '{self.name}' "
                 f"({type(self).__name__}) on inputs of shape {shapes}: {e}"
             ) from e
-
-        def spec(a, b):
-            shape = [None] + [
-                None if da != db else da for da, db in zip(tuple(a.shape)[1:], tuple(b.shape)[1:])
-            ]
-            if a.ndim == 0:
-                shape = []
-            return KerasTensor(shape, backend.standardize_dtype(a.dtype))
-
-        return _zip_map(spec, out, out2)
 
     # -------------------------------------------------------- graph helpers
     def _get_node_attribute(self, attr):
@@ -702,25 +730,35 @@ class Layer(nn.Module):
     # ---------------------------------------------------------------- losses
     def add_loss(self, loss) -> None:
         """Add a loss term (e.g. an activity penalty) to the current training step."""
-        collector = CALL_CONTEXT.losses
+        ctx = PER_THREAD.ctx
+        collector = ctx.losses
         if collector is not None:
             collector.append(loss)
         else:
             # Outside a train/test step `losses` holds the last forward pass's terms (Keras
             # resets them at each top-level call): a new top-level call starts a new list.
-            generation = CALL_CONTEXT.generation
-            if self._loss_generation != generation:
-                self._losses.clear()
-                self._loss_generation = generation
-            self._losses.append(loss)
+            # Kept per thread, so a forward pass in another thread never replaces them.
+            store = self._thread_losses
+            if store is None:
+                store = self.__dict__["_thread_losses"] = weakref.WeakKeyDictionary()
+            entry = store.get(ctx)
+            if entry is None or entry[0] != ctx.generation:
+                entry = store[ctx] = (ctx.generation, [])
+            entry[1].append(loss)
+
+    def _own_losses(self, ctx) -> list:
+        store = self._thread_losses
+        entry = store.get(ctx) if store is not None else None
+        return entry[1] if entry is not None else []
 
     @property
     def losses(self) -> list:
         """Weight-regularization penalties plus losses added outside training steps."""
-        out = list(self._losses)
+        ctx = call_context()
+        out = list(self._own_losses(ctx))
         for layer in self._flatten_layers(include_self=True):
             if layer is not self:
-                out.extend(layer._losses)
+                out.extend(layer._own_losses(ctx))
             for w in layer._trainable_weights:
                 reg = getattr(w, "_keras_regularizer", None)
                 if reg is not None:
@@ -773,6 +811,69 @@ class Layer(nn.Module):
 
 # ------------------------------------------------------------------ helpers
 _WRAPPED_ERRORS = (RuntimeError, IndexError, AttributeError, TypeError)
+
+
+class _TrackedList(list):
+    """A list attribute of a layer (assigned empty): the modules put in it are registered
+    with the layer, under the attribute's name, as an ``nn.ModuleList``."""
+
+    def __init__(self, owner, name):
+        super().__init__()
+        self._owner = weakref.ref(owner)
+        self._name = name
+
+    def _sync(self):
+        owner = self._owner()
+        if owner is None:
+            return
+        modules = [x for x in self if isinstance(x, nn.Module)]
+        if modules:
+            owner._modules[self._name] = nn.ModuleList(modules)
+        else:
+            owner._modules.pop(self._name, None)
+
+    def __reduce__(self):  # copies and pickles are plain lists (the modules are the layer's)
+        return (list, (list(self),))
+
+
+def _tracking(method_name):
+    base = getattr(list, method_name)
+
+    def method(self, *args, **kwargs):
+        out = base(self, *args, **kwargs)
+        self._sync()
+        return self if method_name == "__iadd__" else out
+
+    method.__name__ = method_name
+    return method
+
+
+for _name in (
+    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+    "__setitem__", "__delitem__", "__iadd__",
+):  # fmt: skip
+    setattr(_TrackedList, _name, _tracking(_name))
+
+
+def _call_overrides_builtin_shape(cls) -> bool:
+    """Whether a user class overrides ``call`` of a ketorch layer but not its
+    ``compute_output_shape`` (as Keras 2 code did: Keras 2 took output shapes from running
+    ``call``). The inherited shape rule may then be wrong (say, ``call`` returns a list), so
+    the Functional API infers the outputs by running ``call`` instead."""
+    mro = cls.__mro__
+    call_owner = next((c for c in mro if "call" in c.__dict__), None)
+    shape_owner = next(
+        (c for c in mro if {"compute_output_shape", "compute_output_spec"} & c.__dict__.keys()),
+        None,
+    )
+    if call_owner is None or shape_owner is None or shape_owner is Layer:
+        return False
+    builtin = shape_owner.__module__.startswith("ketorch.")
+    return (
+        builtin
+        and not call_owner.__module__.startswith("ketorch.")
+        and (mro.index(call_owner) < mro.index(shape_owner))
+    )
 
 
 def _describe_inputs(x):
@@ -831,14 +932,6 @@ def _shapes_to_spec(shape, dtype):
     if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
         return [_shapes_to_spec(s, dtype) for s in shape]
     return KerasTensor(tuple(shape), dtype)
-
-
-def _zip_map(fn, a, b):
-    if isinstance(a, (list, tuple)):
-        return [_zip_map(fn, x, y) for x, y in zip(a, b)]
-    if isinstance(a, dict):
-        return {k: _zip_map(fn, a[k], b[k]) for k in a}
-    return fn(a, b)
 
 
 def _json_shape(shape):

@@ -28,3 +28,11 @@ __all__ = [
     "set_dtype_policy",
     "set_global_policy",
 ]
+
+
+def __getattr__(name):
+    if name == "LossScaleOptimizer":  # defined with the optimizers, which import this package
+        from ..optimizers import LossScaleOptimizer
+
+        return LossScaleOptimizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,14 +7,17 @@ layer with a plain float policy (``dtype="float32"``, as Keras's mixed
 precision guide recommends for the final softmax) called inside a mixed one
 leaves autocast, and its floating inputs are cast to its dtype.
 
-``STATE.depth`` counts the mixed calls in progress, so float32 layers outside
-any mixed model pay nothing.
+``STATE.depth`` counts the mixed calls in progress in the calling thread (it lives in the
+thread's call context), so float32 layers outside any mixed model pay nothing, and a mixed
+model running in another thread changes nothing here.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from ..backend._core import call_context
 
 __all__ = ["call_with_policy", "is_half", "STATE", "to_float32"]
 
@@ -23,10 +26,17 @@ _HALF = (torch.float16, torch.bfloat16)
 
 
 class _State:
-    __slots__ = ("depth",)
+    """``STATE.depth``: the calling thread's count of mixed-precision calls in progress."""
 
-    def __init__(self):
-        self.depth = 0
+    __slots__ = ()
+
+    @property
+    def depth(self) -> int:
+        return call_context().autocast_depth
+
+    @depth.setter
+    def depth(self, value: int) -> None:
+        call_context().autocast_depth = value
 
 
 STATE = _State()
@@ -67,12 +77,13 @@ def call_with_policy(layer, args, kwargs):
             torch.get_autocast_dtype(device_type) == compute
         ):
             return nn.Module.__call__(layer, *args, **kwargs)
-        STATE.depth += 1
+        ctx = call_context()
+        ctx.autocast_depth += 1
         try:
             with torch.autocast(device_type, dtype=compute):
                 return nn.Module.__call__(layer, *args, **kwargs)
         finally:
-            STATE.depth -= 1
+            ctx.autocast_depth -= 1
     # A full-precision layer fed half-precision tensors or called inside a mixed layer:
     # cast its floating inputs up (as Keras layers cast inputs to their compute dtype) and
     # leave autocast.
@@ -82,12 +93,13 @@ def call_with_policy(layer, args, kwargs):
         kwargs = _cast_floats(kwargs, dtype)
     if not torch.is_autocast_enabled(device_type):
         return nn.Module.__call__(layer, *args, **kwargs)
-    saved, STATE.depth = STATE.depth, 0
+    ctx = call_context()
+    saved, ctx.autocast_depth = ctx.autocast_depth, 0
     try:
         with torch.autocast(device_type, enabled=False):
             return nn.Module.__call__(layer, *args, **kwargs)
     finally:
-        STATE.depth = saved
+        ctx.autocast_depth = saved
 
 
 def is_half(x) -> bool:

@@ -65,6 +65,15 @@ class Functional(Model):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._inputs_struct = _normalize_io(inputs, "inputs")
         self._outputs_struct = _normalize_io(outputs, "outputs")
+        if not all(
+            t._keras_history is not None and isinstance(t._keras_history[0], InputLayer)
+            for t in flatten(self._inputs_struct)
+        ):  # inputs computed by layers: a model of the graph after them (as Keras)
+            from .cloning import rewire_from_tensors
+
+            self._inputs_struct, self._outputs_struct = rewire_from_tensors(
+                self._inputs_struct, self._outputs_struct
+            )
         self._input_tensors = flatten(self._inputs_struct)
         self._output_tensors = flatten(self._outputs_struct)
         self._compile_graph()
@@ -248,7 +257,18 @@ class Functional(Model):
             if single is not None:
                 out = layer(values[single])
             else:
-                out = layer(*_fill(args, values), **_fill(kwargs, values))
+                filled = _fill(kwargs, values)
+                if (
+                    training is not None
+                    and "training" in filled
+                    and not (filled["training"] is False and isinstance(layer, Model))
+                ):
+                    # The call's training flag overrides the one recorded for a layer (Keras
+                    # files record `training=False` for Dropout-like layers); a sub-model
+                    # called with `training=False` stays in inference mode, as the transfer-
+                    # learning guide needs (frozen BatchNormalization statistics).
+                    filled["training"] = training
+                out = layer(*_fill(args, values), **filled)
             if single_out:
                 values[out_slots[0]] = out
             else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import torch
 
+from ..layers import shape_inference
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor
 from ..trainers.trainer import Trainer
@@ -75,14 +76,20 @@ class Model(Trainer, Layer):
         self.built = True
 
     def build(self, input_shape=None):
-        """Create the weights by running the model once on zeros of ``input_shape``."""
+        """Create the weights by running the model once on inputs of ``input_shape``.
+
+        The run uses a ``meta`` tensor (a shape without data), so building for big inputs
+        allocates no activations; a model whose code needs values runs on real zeros instead
+        (see :mod:`ketorch.layers.shape_inference`).
+        """
         if self.built and all(layer.built for layer in self._flatten_layers()):
             return
         if input_shape is None:
             raise ValueError(f"Model '{self.name}'.build() needs an input_shape. Received: None")
+        from ..saving import limits
+
         shape = [1 if d is None else d for d in input_shape]
-        with torch.no_grad():
-            self(torch.zeros(shape))
+        shape_inference.build_by_running(self, shape, bounded=limits.loading_file())
         self.built = True
 
     @property
@@ -165,6 +172,16 @@ class Model(Trainer, Layer):
         from ..saving import export
 
         return export.export_model(self, filepath, format=format, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's config as Keras's JSON (``keras.models.model_from_json`` reads it).
+
+        Args:
+            **kwargs: Passed to ``json.dumps`` (e.g. ``indent``).
+        """
+        from .cloning import model_to_json
+
+        return model_to_json(self, **kwargs)
 
     def _input_specs(self):
         """``[(name, shape, dtype), ...]`` of the model inputs, when known."""

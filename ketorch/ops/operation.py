@@ -20,6 +20,7 @@ import inspect
 import numpy as np
 import torch
 
+from ..layers import shape_inference
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor, Node, flatten, map_structure
 from . import _dtypes
@@ -326,6 +327,7 @@ class Operation(Layer):
     def _symbolic_call(self, args, kwargs):
         inputs = [t for t in flatten([list(args), kwargs]) if isinstance(t, KerasTensor)]
         spec = self._op.output_spec(self._op_config, args, kwargs)
+        shape_inference.check_loaded_sizes(self, spec)
         node_index = len(self._inbound_nodes)
         outputs = map_structure(lambda s: KerasTensor(s.shape, s.dtype), spec)
         for i, t in enumerate(flatten(outputs)):

@@ -6,44 +6,83 @@ from typing import Any
 
 import torch
 
-from ketorch.optimizers import schedules  # noqa: E402
+from ketorch.optimizers import legacy, schedules  # noqa: E402
 from ketorch.optimizers.adadelta import Adadelta
+from ketorch.optimizers.adafactor import Adafactor
 from ketorch.optimizers.adagrad import Adagrad
 from ketorch.optimizers.adam import Adam
 from ketorch.optimizers.adamax import Adamax
 from ketorch.optimizers.adamw import AdamW
+from ketorch.optimizers.ftrl import Ftrl
+from ketorch.optimizers.lamb import Lamb
+from ketorch.optimizers.lion import Lion
+from ketorch.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from ketorch.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from ketorch.optimizers.muon import Muon
 from ketorch.optimizers.nadam import Nadam
 from ketorch.optimizers.optimizer import Optimizer
 from ketorch.optimizers.rmsprop import RMSprop
+from ketorch.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from ketorch.optimizers.sgd import SGD
 
 __all__ = [
+    "legacy",
     "schedules",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
     "SGD",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "serialize",
 ]
 
-ALL_OBJECTS_DICT: dict[str, type[Optimizer]] = {
+# Keras's table: lower-cased class names, also of the wrappers that need arguments.
+ALL_OBJECTS_DICT: dict[str, type[Any]] = {
     cls.__name__.lower(): cls
-    for cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)
+    for cls in (
+        SGD,
+        RMSprop,
+        Adam,
+        AdamW,
+        Adagrad,
+        Adadelta,
+        Adamax,
+        Nadam,
+        Adafactor,
+        Ftrl,
+        Lamb,
+        Lion,
+        Muon,
+        ScheduleFreeAdamW,
+        LossScaleOptimizer,
+        MultiOptimizer,
+        OptimizerMap,
+    )
 }
+# Names `get` cannot turn into a default instance: these need other optimizers.
+_NEEDS_ARGUMENTS = ("lossscaleoptimizer", "multioptimizer", "optimizermap")
 
 
-def serialize(optimizer: Optimizer) -> dict[str, Any]:
+def serialize(optimizer: Optimizer | OptimizerMap) -> dict[str, Any]:
     """Returns the Keras object dict of an optimizer.
 
     Args:
-        optimizer: A ketorch optimizer.
+        optimizer: A ketorch optimizer (or an `OptimizerMap`).
 
     Returns:
         `{"module": "keras.optimizers", "class_name": ..., "config": ..., "registered_name": None}`.
@@ -52,7 +91,7 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
         >>> serialize(Adam())["class_name"]
         'Adam'
     """
-    if not isinstance(optimizer, Optimizer):
+    if not isinstance(optimizer, (Optimizer, OptimizerMap)):
         raise TypeError(
             f"`serialize` expects a ketorch optimizer. Received: optimizer={optimizer!r}"
         )
@@ -64,7 +103,7 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
     }
 
 
-def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Optimizer:
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
     """Rebuilds an optimizer from a Keras object dict (class names are case-insensitive).
 
     Args:
@@ -91,6 +130,8 @@ def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = 
             f"Unknown optimizer class: expected one of {sorted(ALL_OBJECTS_DICT)}. "
             f"Received: class_name={class_name!r}"
         )
+    if cls in (LossScaleOptimizer, MultiOptimizer, OptimizerMap):
+        return cls.from_config(config.get("config") or {}, custom_objects=custom_objects)
     return cls.from_config(config.get("config") or {})
 
 
@@ -118,11 +159,19 @@ def get(identifier: Any) -> Any:
                 "'class_name' and 'config' keys (e.g. from `keras.optimizers.serialize`). "
                 f"Received: optimizer={identifier!r}"
             )
-        return deserialize(identifier)
-    if isinstance(identifier, str) and identifier.lower() in ALL_OBJECTS_DICT:
+        optimizer = deserialize(identifier)
+        if isinstance(optimizer, Optimizer):
+            return optimizer
+    elif isinstance(identifier, str) and identifier.lower() in _NEEDS_ARGUMENTS:
+        raise ValueError(
+            f"`{ALL_OBJECTS_DICT[identifier.lower()].__name__}` wraps other optimizers, so it "
+            "cannot be created from its name: create it with its optimizers (or pass its "
+            f"config dict). Received: optimizer={identifier!r}"
+        )
+    elif isinstance(identifier, str) and identifier.lower() in ALL_OBJECTS_DICT:
         return ALL_OBJECTS_DICT[identifier.lower()]()
+    names = sorted(set(ALL_OBJECTS_DICT) - set(_NEEDS_ARGUMENTS))
     raise ValueError(
-        "Could not interpret optimizer identifier: expected one of "
-        f"{sorted(ALL_OBJECTS_DICT)}, a config dict or an optimizer instance. "
-        f"Received: optimizer={identifier!r}"
+        f"Could not interpret optimizer identifier: expected one of {names}, a config dict "
+        f"or an optimizer instance. Received: optimizer={identifier!r}"
     )

@@ -28,16 +28,53 @@ class OptimizerStateMixin:
     def _all_params(self) -> list[torch.Tensor]:
         return [p for g in self.param_groups for p in g["params"]]
 
-    def _variable_layout(self) -> list[tuple[str, torch.Tensor | None, str | None]]:
-        """(kind, parameter, slot) for each entry of `variables`, in Keras's order."""
+    def _variable_layout(
+        self, params: Sequence[torch.Tensor] | None = None
+    ) -> list[tuple[str, torch.Tensor | None, str | None]]:
+        """(kind, parameter, slot) for each entry of `variables`, in Keras's order.
+
+        Args:
+            params: The parameter order to lay the slots out in; defaults to this
+                optimizer's own (`param_groups`) order.
+        """
         layout: list[tuple[str, torch.Tensor | None, str | None]] = [("iteration", None, None)]
         if self._lr_schedule is None:
             layout.append(("learning_rate", None, None))
-        params = self._all_params()
+        if params is None:
+            params = self._all_params()
         for names, _ in self._slot_groups():
-            layout.extend(("slot", p, name) for p in params for name in names)
+            layout.extend(
+                ("slot", p, name) for p in params for name in names if name in self.state[p]
+            )
         layout.extend(("extra", None, name) for name, _ in self._extra_variables())
         return layout
+
+    def _keras_variable_order(self, keras_params: Sequence[torch.Tensor]) -> list[int]:
+        """Indices into `variables` that list them as Keras would with `keras_params`.
+
+        Keras builds its slots in its own `trainable_variables` order, which can differ
+        from the order this optimizer was built with; a saved file uses Keras's order.
+
+        Args:
+            keras_params: This optimizer's parameters, in Keras's order.
+        """
+
+        def key(entry: tuple[str, Any, Any]) -> tuple[str, int, Any]:
+            kind, p, name = entry
+            return kind, id(p), name
+
+        keras_params = list(keras_params)
+        if sorted(map(id, keras_params)) != sorted(map(id, self._all_params())):
+            raise ValueError(
+                "`keras_params` must hold exactly this optimizer's parameters. "
+                f"Received: {len(keras_params)} tensors for {len(self._all_params())} parameters"
+            )
+        index = {key(entry): i for i, entry in enumerate(self._variable_layout())}
+        return [index[key(entry)] for entry in self._variable_layout(keras_params)]
+
+    def _slot_variable_name(self, param_name: str, slot: str) -> str:
+        """Keras's name of a slot variable: `<parameter path>_<slot>` ("/" turned to "_")."""
+        return f"{param_name.replace('/', '_')}_{slot}"
 
     @property
     def variables(self) -> list[torch.Tensor]:
@@ -76,10 +113,13 @@ class OptimizerStateMixin:
                 getattr(p, "path", None) or ("variable" if i == 0 else f"variable_{i}")
                 for i, p in enumerate(params)
             ]
-        by_param = {p: str(n).replace("/", "_") for p, n in zip(params, param_names)}
+        by_param = {p: str(n) for p, n in zip(params, param_names)}
         names = []
         for kind, p, name in self._variable_layout():
-            names.append(f"{by_param[p]}_{name}" if kind == "slot" else (name or kind))
+            if kind == "slot":
+                names.append(self._slot_variable_name(by_param[p], name))
+            else:
+                names.append(name or kind)
         return names
 
     @torch.no_grad()

@@ -249,9 +249,9 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
             state = self.state[p]
             for names, initial_value in self._slot_groups():
                 for slot in names:
-                    state[slot] = torch.full_like(
-                        p, initial_value, memory_format=torch.preserve_format
-                    ).detach()
+                    value = self._create_slot(p, slot, initial_value)
+                    if value is not None:
+                        state[slot] = value
 
     def _slot_groups(self) -> list[tuple[tuple[str, ...], float]]:
         """Slot names and initial values in Keras's creation order (base slots first)."""
@@ -265,6 +265,14 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
     def _own_slot_groups(self) -> list[tuple[tuple[str, ...], float]]:
         """The subclass's slots, each tuple interleaved per parameter as Keras does."""
         return []
+
+    def _create_slot(self, p: torch.Tensor, name: str, initial_value: float) -> torch.Tensor | None:
+        """The initial tensor of slot `name` for `p`, or None when `p` has no such slot.
+
+        Subclasses override this for slots of another shape than `p` (Adafactor) or that
+        only some parameters have (Muon); the update then sees None for a missing slot.
+        """
+        return torch.full_like(p, initial_value, memory_format=torch.preserve_format).detach()
 
     def _check_built(self, what: str) -> None:
         if not self.built:
@@ -392,11 +400,7 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
         for group, group_params, group_grads in self._split_by_group(params, grads):
             lr = group["lr"] if scheduled_lr is None else scheduled_lr
             self._apply_weight_decay(group_params, group["weight_decay"], lr)
-            slots = {
-                name: [self.state[p][name] for p in group_params]
-                for names, _ in self._own_slot_groups()
-                for name in names
-            }
+            slots = self._gather_slots(group_params)
             self._update(group_params, group_grads, slots, lr, scalars)
         if accumulators is not None:
             all_params = [p for g in self.param_groups for p in g["params"]]
@@ -418,13 +422,16 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
         grads = self._clip_gradients(grads)
         group = self.param_groups[0]
         self._apply_weight_decay(params, group["weight_decay"], lr)
-        slots = {
-            name: [self.state[p][name] for p in params]
+        self._update(params, grads, self._gather_slots(params), lr, scalars)
+        self._iterations.add_(1)
+
+    def _gather_slots(self, params: list[torch.Tensor]) -> dict[str, list[Any]]:
+        """Each own slot's tensors for `params`, in order (None where a parameter has none)."""
+        return {
+            name: [self.state[p].get(name) for p in params]
             for names, _ in self._own_slot_groups()
             for name in names
         }
-        self._update(params, grads, slots, lr, scalars)
-        self._iterations.add_(1)
 
     def _split_by_group(
         self, params: list[torch.Tensor], grads: list[torch.Tensor]

@@ -6,18 +6,24 @@ group ``<path>/vars`` holding datasets ``"0"``, ``"1"``, ... and an attribute
 are followed (no soft/external links, external storage or virtual
 datasets), and a dataset is read only after its declared shape matched the
 variable it is meant for, so a hostile file cannot make us allocate more
-than the model itself needs.
+than the model itself needs. Any valid numeric dtype loads (big-endian data
+is converted to native order).
+
+Loading is transactional: every dataset is read and checked first, and only
+then are variables assigned, so a load that fails leaves the model and its
+optimizer exactly as they were.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import h5py
 import numpy as np
 import torch
 
-from . import object_tree
+from . import limits, object_tree
 
 # Errors that h5py raises on damaged files; all are reported as ValueError.
 H5_ERRORS = (OSError, RuntimeError, KeyError, TypeError, ValueError, AttributeError)
@@ -82,6 +88,8 @@ def get_dataset(group, name: str, where: str):
                 "virtual dataset), which is not allowed."
             )
         kind = ds.dtype.kind
+        if ds.shape is None:
+            raise H5Error(f"'{where}/{name}' in the weights file holds no data (empty dataspace).")
     except H5Error:
         raise
     except H5_ERRORS as e:
@@ -107,9 +115,69 @@ def read_array(ds, where: str) -> np.ndarray | torch.Tensor:
         if _is_bfloat16(ds):
             raw = np.asarray(ds[()]).view(np.int16).copy()
             return torch.from_numpy(raw).view(torch.bfloat16)
-        return np.asarray(ds[()])
+        array = np.asarray(ds[()])
     except H5_ERRORS as e:
         raise H5Error(f"Cannot read the data of '{where}' in the weights file ({e}).") from e
+    if not array.dtype.isnative:  # e.g. big-endian '>f4': torch reads native order only
+        array = array.astype(array.dtype.newbyteorder("="))
+    return array
+
+
+def to_tensor(value, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """A CPU tensor of ``value`` (a :func:`read_array` result) in ``dtype`` (default: its own)."""
+    if isinstance(value, torch.Tensor):
+        return value if dtype is None else value.to(dtype)
+    array = np.asarray(value)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    if not (array.flags.c_contiguous and array.flags.writeable):
+        array = np.array(array, order="C")  # keeps 0-d arrays 0-d, unlike ascontiguousarray
+    try:
+        tensor = torch.from_numpy(array)
+    except TypeError:  # a dtype torch lacks (float128, ...): go through the widest it has
+        tensor = torch.from_numpy(array.astype(np.float64 if array.dtype.kind == "f" else np.int64))
+    return tensor if dtype is None else tensor.to(dtype)
+
+
+def stored_data_bytes(root) -> int:
+    """The bytes of array data a weights file really holds, found by walking its datasets.
+
+    A compressed dataset counts at most ``limits.MAX_EXPANSION`` times its
+    stored size; external and virtual datasets count nothing. This sizes
+    :func:`limits.weight_budget`, so padding a file does not enlarge it.
+    """
+    total = 0
+    seen = 0
+
+    def visit(_name, obj):
+        nonlocal total, seen
+        seen += 1
+        if seen > limits.MAX_H5_OBJECTS:
+            raise limits.LimitError(
+                f"The weights file holds more than limits.MAX_H5_OBJECTS={limits.MAX_H5_OBJECTS} "
+                "groups and datasets."
+            )
+        if isinstance(obj, h5py.Dataset):
+            total += _dataset_bytes(obj)
+
+    try:
+        root.visititems(visit)
+    except limits.LimitError:
+        raise
+    except H5_ERRORS as e:
+        raise H5Error(f"Cannot walk the weights file ({e}).") from e
+    return total
+
+
+def _dataset_bytes(ds) -> int:
+    try:
+        if ds.external or ds.is_virtual or ds.size is None:
+            return 0
+        declared = int(ds.size) * ds.dtype.itemsize
+        stored = int(ds.id.get_storage_size())
+    except H5_ERRORS:
+        return 0
+    return min(declared, stored * limits.MAX_EXPANSION)
 
 
 def vars_group(root, path: str):
@@ -149,8 +217,16 @@ def _make_vars(root, path: str, name: str | None):
 def write_weights(root, model, include_optimizer: bool = True) -> None:
     """Write every variable of ``model`` (and of its optimizer) in Keras's layout."""
     for path, obj in object_tree.saveable_entries(model, include_optimizer):
+        named = getattr(obj, "keras_named_variables", None)
+        if named is not None:  # stored by name, as Keras does (TorchModuleWrapper's state_dict)
+            group = _make_vars(root, path, getattr(obj, "name", None))
+            for key, value in named().items():
+                group.create_dataset(key, data=to_numpy(value))
+            continue
         if object_tree._is_keras_optimizer(obj):
             values = optimizer_values(model, obj)
+        elif hasattr(obj, "_saved_variable_values"):  # e.g. LoRA layers save a merged kernel
+            values = obj._saved_variable_values()
         else:
             values = object_tree.own_variables(obj)
         group = _make_vars(root, path, getattr(obj, "name", None))
@@ -161,21 +237,11 @@ def write_weights(root, model, include_optimizer: bool = True) -> None:
 # ----------------------------------------------------------------- optimizer
 def _optimizer_order(model, opt) -> list[int]:
     """Indices into ``opt.variables`` giving Keras's order (slots by Keras's parameter order)."""
-    layout = opt._variable_layout()
     params = opt._all_params()
     keras_params = object_tree.keras_trainable_variables(model)
-    rank = {id(p): i for i, p in enumerate(keras_params)}
-    if len(rank) != len(params) or any(id(p) not in rank for p in params):
-        return list(range(len(layout)))
-    order = list(range(len(layout)))
-    start = next((i for i, e in enumerate(layout) if e[0] == "slot"), len(layout))
-    for names, _ in opt._slot_groups():
-        size = len(names) * len(params)
-        block = list(range(start, start + size))
-        block.sort(key=lambda i: rank[id(layout[i][1])])  # stable: keeps slot-name order
-        order[start : start + size] = block
-        start += size
-    return order
+    if len(keras_params) != len(params) or {id(p) for p in keras_params} != {id(p) for p in params}:
+        return list(range(len(opt._variable_layout())))
+    return opt._keras_variable_order(keras_params)
 
 
 def optimizer_values(model, opt) -> list:
@@ -190,61 +256,108 @@ def optimizer_values(model, opt) -> list:
     return out
 
 
-def load_optimizer(model, opt, group, where: str) -> None:
-    """Load ``optimizer/vars``; a count or shape mismatch warns and skips, as Keras does."""
-    names = dataset_names(group, where)
-    order = _optimizer_order(model, opt)
-    layout = opt._variable_layout()
-    if len(names) != len(layout):
+def read_optimizer_values(model, opt, datasets, what: str) -> list[torch.Tensor] | None:
+    """Read an optimizer's saved variables without touching the optimizer.
+
+    ``datasets`` are ``(dataset, where)`` pairs in file order. Nothing is read
+    unless it can fit: a built optimizer must match the count and every
+    shape; for one not built yet (its layout is known only once built), each
+    variable may be at most as large as the largest trainable weight and all
+    together a few times the trainable weights. Otherwise the optimizer state
+    is skipped with a warning, as Keras does on a mismatch.
+
+    Raises:
+        H5Error: A dataset cannot be read, or the iteration count (the first
+            variable) is not a whole number.
+    """
+    shapes = [tuple(ds.shape) for ds, _ in datasets]
+    if opt.built:
+        problem = _layout_problem(model, opt, shapes, what)
+    else:
+        sizes = [math.prod(shape) for shape in shapes]
+        params = list(model.trainable_weights)
+        largest = max((p.numel() for p in params), default=1)
+        cap = 8 * sum(p.numel() for p in params) + 1024
+        problem = None
+        if sum(sizes) > cap or any(size > largest for size in sizes):
+            problem = f"{what} holds variables larger than this model's weights allow"
+    if problem is not None:
         warnings.warn(
-            f"Skipping variable loading for optimizer '{opt.name}', because it has "
-            f"{len(layout)} variables whereas the saved optimizer has {len(names)} variables.",
-            stacklevel=3,
+            f"Skipping variable loading for optimizer '{opt.name}': {problem}.", stacklevel=4
         )
-        return
+        return None
+    values = [to_tensor(read_array(ds, where)) for ds, where in datasets]
+    if values:
+        _check_iteration(values[0], datasets[0][1])
+    return values
+
+
+def _check_iteration(value: torch.Tensor, where: str) -> None:
+    number = value.double().item() if value.numel() == 1 else float("nan")
+    if not (math.isfinite(number) and number == int(number) and 0 <= number < 2**62):
+        raise H5Error(
+            f"'{where}' (the optimizer's iteration count) must be a whole number >= 0. "
+            f"Received: {number}"
+        )
+
+
+def _layout_problem(model, opt, shapes, what: str) -> str | None:
+    """Why file-ordered ``shapes`` do not fit the built ``opt`` (None when they do)."""
+    layout = opt._variable_layout()
+    if len(shapes) != len(layout):
+        return f"it has {len(layout)} variables whereas {what} has {len(shapes)} variables"
     current = opt.variables
-    values: list = [None] * len(layout)
-    for file_index, our_index in enumerate(order):
-        ds = get_dataset(group, str(file_index), where)
-        expected = tuple(current[our_index].shape)
-        if tuple(ds.shape) != expected:
-            warnings.warn(
-                f"Skipping variable loading for optimizer '{opt.name}': variable {file_index} "
-                f"has shape {tuple(ds.shape)} in the file but {expected} here.",
-                stacklevel=3,
-            )
-            return
-        values[our_index] = read_array(ds, f"{where}/{file_index}")
-    opt.set_variables(values)
+    for file_index, ours in enumerate(_optimizer_order(model, opt)):
+        expected = tuple(current[ours].shape)
+        if shapes[file_index] != expected:
+            return f"variable {file_index} has shape {shapes[file_index]} in {what} but {expected} here"
+    return None
+
+
+def order_optimizer_values(model, opt, values, what: str) -> list | None:
+    """Build ``opt`` if needed and put file-ordered ``values`` in its ``variables`` order.
+
+    Returns None (after a warning, as Keras) when the count or a shape differs.
+    """
+    prepare_optimizer(model, opt)
+    problem = _layout_problem(model, opt, [tuple(v.shape) for v in values], what)
+    if problem is not None:
+        warnings.warn(
+            f"Skipping variable loading for optimizer '{opt.name}': {problem}.", stacklevel=4
+        )
+        return None
+    ordered: list = [None] * len(values)
+    for file_index, ours in enumerate(_optimizer_order(model, opt)):
+        ordered[ours] = values[file_index]
+    return ordered
 
 
 # ----------------------------------------------------------------- reading
 def load_weights(root, model, skip_mismatch: bool = False, load_optimizer_state: bool = True):
     """Load a Keras 3 weights tree into ``model`` (and its optimizer when built).
 
+    Transactional: every dataset is read and checked before any variable
+    changes, so a failure leaves the model (and its optimizer) as it was.
+
     Raises:
         ValueError: Listing every layer whose variables are missing or mismatched
             (unless ``skip_mismatch``, which warns and leaves them unchanged).
     """
     errors = []
-    opt = getattr(model, "optimizer", None)
-    entries = object_tree.saveable_entries(model, include_optimizer=False)
-    if load_optimizer_state and object_tree._is_keras_optimizer(opt):
-        group = get_group(root, "optimizer/vars")
-        # Keras writes just (iteration, learning_rate) for an optimizer that never ran;
-        # that restores nothing, so it does not force building ours.
-        if group is not None and (len(group.keys()) > 2 or opt.built):
-            prepare_optimizer(model, opt)
-            entries.append(("optimizer", opt))
-    for path, obj in entries:
+    staged: list = []
+    for path, obj in object_tree.saveable_entries(model, include_optimizer=False):
         where = f"{path}/vars" if path else "vars"
         group = vars_group(root, path)
-        if object_tree._is_keras_optimizer(obj):
-            load_optimizer(model, obj, group, where)
-            continue
-        variables = object_tree.own_variables(obj)
+        named = getattr(obj, "keras_named_variables", None)
         try:
-            _load_layer(obj, variables, group, where)
+            if named is not None:
+                staged.extend(read_named_layer(named(), group, where))
+            elif hasattr(obj, "_variables_to_load"):  # e.g. LoRA layers reset their factors
+                targets, after = obj._variables_to_load()
+                staged.extend(read_layer(targets, group, where))
+                staged.extend(after)
+            else:
+                staged.extend(read_layer(object_tree.own_variables(obj), group, where))
         except H5Error as e:
             if skip_mismatch:
                 warnings.warn(f"Skipping weights of layer '{obj.name}': {e}", stacklevel=3)
@@ -255,16 +368,35 @@ def load_weights(root, model, skip_mismatch: bool = False, load_optimizer_state:
             "The weights file does not fit this model (pass `skip_mismatch=True` to load "
             "what fits):\n" + "\n".join(errors)
         )
+    opt = getattr(model, "optimizer", None)
+    opt_values = None
+    if load_optimizer_state and object_tree._is_keras_optimizer(opt):
+        group = get_group(root, "optimizer/vars")
+        # Keras writes just (iteration, learning_rate) for an optimizer that never ran;
+        # that restores nothing, so it does not force building ours.
+        if group is not None and (len(group.keys()) > 2 or opt.built):
+            where = "optimizer/vars"
+            datasets = [
+                (get_dataset(group, n, where), f"{where}/{n}") for n in dataset_names(group, where)
+            ]
+            opt_values = read_optimizer_values(model, opt, datasets, "the saved optimizer")
+    # Everything is read and checked; from here on nothing depends on the file.
+    if opt_values is not None:
+        opt_values = order_optimizer_values(model, opt, opt_values, "the saved optimizer")
+    assign(staged)
+    if opt_values is not None:
+        opt.set_variables(opt_values)
 
 
-def _load_layer(layer, variables, group, where):
+def read_layer(variables, group, where) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``(variable, value)`` pairs for a layer's variables, read and checked, nothing assigned."""
     names = [] if group is None else dataset_names(group, where)
     if len(names) != len(variables):
         raise H5Error(
             f"expected {len(variables)} variables, the file has {len(names)} "
             f"({'no group' if group is None else 'group ' + where})"
         )
-    arrays = []
+    pairs = []
     for name, var in zip(names, variables):
         ds = get_dataset(group, name, where)
         if tuple(ds.shape) != tuple(var.shape):
@@ -272,10 +404,35 @@ def _load_layer(layer, variables, group, where):
                 f"variable {name} has shape {tuple(ds.shape)} in the file but "
                 f"{tuple(var.shape)} in the model"
             )
-        arrays.append(read_array(ds, f"{where}/{name}"))
+        pairs.append((var, to_tensor(read_array(ds, f"{where}/{name}"), var.dtype)))
+    return pairs
+
+
+def read_named_layer(variables, group, where) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Like :func:`read_layer` for a layer whose datasets are named (``{name: tensor}``)."""
+    try:
+        names = [] if group is None else sorted(group.keys())
+    except H5_ERRORS as e:
+        raise H5Error(f"Cannot list '{where}' in the weights file ({e}).") from e
+    if sorted(variables) != names:
+        raise H5Error(f"expected the variables {sorted(variables)[:10]}, the file has {names[:10]}")
+    pairs = []
+    for name, var in variables.items():
+        ds = get_dataset(group, name, where)
+        if tuple(ds.shape) != tuple(var.shape):
+            raise H5Error(
+                f"variable {name} has shape {tuple(ds.shape)} in the file but "
+                f"{tuple(var.shape)} in the model"
+            )
+        pairs.append((var, to_tensor(read_array(ds, f"{where}/{name}"), var.dtype)))
+    return pairs
+
+
+def assign(pairs) -> None:
+    """Copy checked values into their variables (the commit step of a load)."""
     with torch.no_grad():
-        for var, array in zip(variables, arrays):
-            var.copy_(torch.as_tensor(array).to(dtype=var.dtype))
+        for var, value in pairs:
+            var.copy_(value)
 
 
 def prepare_optimizer(model, opt) -> None:

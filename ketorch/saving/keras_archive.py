@@ -2,9 +2,11 @@
 
 The archive is a plain, uncompressed ZIP file, member for member what Keras 3
 writes, so each library reads the other's files. Loading reads only the
-three known members by name (nothing is extracted), refuses archives whose
-member names try to escape (``..``, absolute paths), bounds every size
-before reading, and turns any defect into a ``ValueError``.
+three known members (and ``assets/``) by name, refuses archives whose
+member names try to escape (``..``, absolute paths), decompresses every
+member in bounded chunks whatever its header says (see
+:mod:`~ketorch.saving.zip_members` and the limits in
+:mod:`~ketorch.saving.limits`), and turns any defect into a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -12,24 +14,17 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
 import tempfile
 import zipfile
 
-from . import h5_io, limits, serialization
-from .file_utils import atomic_path
+from . import h5_io, limits, serialization, zip_members
+from .file_utils import atomic_path, temp_beside
 
 CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
 WEIGHTS_NAME = "model.weights.h5"
 KERAS_VERSION = "3.15.1"  # the Keras file-format version we write and test against
-MAX_JSON_BYTES = 64 << 20
-MAX_EXPANSION = 1000  # largest believable uncompressed/compressed ratio
-_COPY_CHUNK = 1 << 20
-
-
-class ArchiveError(ValueError):
-    """A ``.keras`` file that is not a valid model archive."""
+ArchiveError = zip_members.ArchiveError
 
 
 # ----------------------------------------------------------------- saving
@@ -68,20 +63,14 @@ def metadata_json() -> str:
 def save_archive(model, filepath: str, overwrite: bool = True) -> None:
     """Write ``model`` to a ``.keras`` zip file, atomically."""
     config = model_config_json(model)  # before touching the disk: fails on bad configs
-    with atomic_path(filepath, overwrite) as tmp_zip:
-        directory = os.path.dirname(tmp_zip)
-        fd, tmp_h5 = tempfile.mkstemp(suffix=".h5.tmp", dir=directory)
-        os.close(fd)
-        try:
-            with h5_io.open_h5(tmp_h5, "w") as f:
-                h5_io.write_weights(f, model)
-            with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_STORED) as zf:
-                zf.writestr(METADATA_NAME, metadata_json())
-                zf.writestr(CONFIG_NAME, config)
-                zf.write(tmp_h5, WEIGHTS_NAME)
-                _write_assets(zf, model)
-        finally:
-            os.remove(tmp_h5)
+    with atomic_path(filepath, overwrite) as tmp_zip, temp_beside(filepath) as tmp_h5:
+        with h5_io.open_h5(tmp_h5, "w") as f:
+            h5_io.write_weights(f, model)
+        with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr(METADATA_NAME, metadata_json())
+            zf.writestr(CONFIG_NAME, config)
+            zf.write(tmp_h5, WEIGHTS_NAME)
+            _write_assets(zf, model)
 
 
 def _asset_owners(model):
@@ -111,18 +100,29 @@ def _write_assets(zf, model) -> None:
                     zf.write(full, "/".join(["assets", *filter(None, path.split("/")), name]))
 
 
-def _load_assets(zf, model) -> None:
+def _load_assets(zf, model, budget=None) -> None:
     """Give each object with ``load_assets`` its ``assets/<path>/`` files (already vetted)."""
     members = [n for n in zf.namelist() if n.startswith("assets/") and not n.endswith("/")]
     if not members:
         return
+    budget = budget if budget is not None else zip_members.ReadBudget()
+    paths = _asset_paths(members)
+    start = budget.used
     with tempfile.TemporaryDirectory() as root:
-        for name in members:
-            _member_info(zf, name, MAX_JSON_BYTES)
-            target = os.path.join(root, *name.split("/"))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as f:
-                f.write(_read_member(zf, name, MAX_JSON_BYTES))
+        for name, parts in paths.items():
+            target = os.path.join(root, *parts)
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    for chunk in zip_members.iter_member(zf, name, "MAX_ASSETS_BYTES", budget):
+                        if budget.used - start > limits.MAX_ASSETS_BYTES:
+                            raise limits.LimitError(
+                                f"The assets pass limits.MAX_ASSETS_BYTES="
+                                f"{limits.MAX_ASSETS_BYTES} bytes at the member {name!r}."
+                            )
+                        f.write(chunk)
+            except OSError as e:
+                raise ArchiveError(f"Cannot extract the asset member {name!r}: {e}") from e
         for path, obj in _asset_owners(model):
             directory = os.path.join(root, "assets", *filter(None, path.split("/")))
             loader = getattr(obj, "load_assets", None)
@@ -182,32 +182,30 @@ def _check_members(zf: zipfile.ZipFile, filepath: str) -> None:
             )
 
 
-def _member_info(zf, name, limit=None):
-    info = zf.getinfo(name)
-    if limit is not None and info.file_size > limit:
-        raise ArchiveError(f"The member {name!r} declares {info.file_size} bytes (limit {limit}).")
-    if (
-        info.compress_type != zipfile.ZIP_STORED
-        and info.file_size > (1 << 20)
-        and info.file_size > MAX_EXPANSION * max(info.compress_size, 1)
-    ):
-        raise ArchiveError(
-            f"The member {name!r} expands {info.file_size // max(info.compress_size, 1)}-fold; "
-            "refusing a probable zip bomb."
-        )
-    return info
+def _asset_paths(members) -> dict[str, tuple[str, ...]]:
+    """Each asset member's path parts; a file that is also a directory of another is refused."""
+    paths: dict[str, tuple[str, ...]] = {}
+    owner: dict[tuple[str, ...], str] = {}
+    for name in members:
+        parts = tuple(p for p in name.split("/") if p not in ("", "."))
+        if parts in owner:
+            raise ArchiveError(
+                f"The asset members {owner[parts]!r} and {name!r} name the same file."
+            )
+        owner[parts] = name
+        paths[name] = parts
+    for parts, name in owner.items():
+        for i in range(1, len(parts)):
+            if parts[:i] in owner:
+                raise ArchiveError(
+                    f"The asset member {owner[parts[:i]]!r} is a file, but {name!r} uses it as "
+                    "a directory; the archive is damaged or hostile."
+                )
+    return paths
 
 
-def _read_member(zf, name, limit) -> bytes:
-    _member_info(zf, name, limit)
-    try:
-        return zf.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
-        raise ArchiveError(f"Cannot read {name!r} from the archive: {e}") from e
-
-
-def read_config(zf) -> dict:
-    raw = _read_member(zf, CONFIG_NAME, MAX_JSON_BYTES)
+def read_config(zf, budget=None) -> dict:
+    raw = zip_members.read_member(zf, CONFIG_NAME, "MAX_CONFIG_BYTES", budget)
     return parse_config(raw, CONFIG_NAME)
 
 
@@ -222,18 +220,23 @@ def parse_config(raw, what) -> dict:
     return config
 
 
-def _spool_weights(zf) -> tuple:
-    """Copy the weights member into an anonymous temporary file (bounded by its size)."""
-    info = _member_info(zf, WEIGHTS_NAME)
+def _spool_weights(zf, budget=None) -> tuple:
+    """Copy the weights member into an anonymous temporary file, in bounded chunks.
+
+    Returns:
+        The file (at offset 0) and the bytes really written to it.
+    """
     out = tempfile.TemporaryFile()
     try:
-        with zf.open(WEIGHTS_NAME) as src:
-            shutil.copyfileobj(src, out, _COPY_CHUNK)
+        size = zip_members.copy_member(zf, WEIGHTS_NAME, out, "MAX_WEIGHTS_BYTES", budget)
         out.seek(0)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+    except OSError as e:
         out.close()
-        raise ArchiveError(f"Cannot read {WEIGHTS_NAME!r} from the archive: {e}") from e
-    return out, info.file_size
+        raise ArchiveError(f"Cannot spool {WEIGHTS_NAME!r} from the archive: {e}") from e
+    except BaseException:
+        out.close()
+        raise
+    return out, size
 
 
 def load_archive(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -241,11 +244,12 @@ def load_archive(filepath, custom_objects=None, compile=True, safe_mode=True):
     if os.path.isdir(filepath):
         return _load_directory(filepath, custom_objects, compile, safe_mode)
     with _open_zip(filepath) as zf:
-        config = read_config(zf)
-        spooled, size = _spool_weights(zf)
+        budget = zip_members.ReadBudget()
+        config = read_config(zf, budget)
+        spooled, size = _spool_weights(zf, budget)
         with spooled, h5_io.open_h5(spooled) as h5:
             model = build_model(config, h5, size, custom_objects, compile, safe_mode)
-        _load_assets(zf, model)
+        _load_assets(zf, model, budget)
     return model
 
 
@@ -257,8 +261,10 @@ def _load_directory(dirpath, custom_objects, compile, safe_mode):
             f"{dirpath} is a directory without {CONFIG_NAME} and {WEIGHTS_NAME}; it is not a "
             "Keras model directory (TensorFlow SavedModel directories cannot be loaded)."
         )
-    if os.path.getsize(config_path) > MAX_JSON_BYTES:
-        raise ArchiveError(f"{config_path} is larger than {MAX_JSON_BYTES} bytes.")
+    if os.path.getsize(config_path) > limits.MAX_CONFIG_BYTES:
+        raise limits.LimitError(
+            f"{config_path} is larger than limits.MAX_CONFIG_BYTES={limits.MAX_CONFIG_BYTES} bytes."
+        )
     with open(config_path, "rb") as f:
         config = parse_config(f.read(), CONFIG_NAME)
     with h5_io.open_h5(weights_path) as h5:
@@ -268,10 +274,14 @@ def _load_directory(dirpath, custom_objects, compile, safe_mode):
 
 
 def build_model(config, h5, weights_bytes, custom_objects, compile, safe_mode):
-    """Deserialize ``config``, compile it if asked, then load the weights from ``h5``."""
+    """Deserialize ``config``, compile it if asked, then load the weights from ``h5``.
+
+    ``weights_bytes`` is the size of the weights data really read; the weight
+    budget follows the smaller of it and the datasets the file holds.
+    """
     config = dict(config)
     compile_config = config.pop("compile_config", None)
-    budget = 4 * int(weights_bytes) + (64 << 20)
+    budget = limits.budget_for(min(int(weights_bytes), h5_io.stored_data_bytes(h5)))
     with serialization.safe_mode_scope(safe_mode), limits.weight_budget(budget):
         model = guarded_call(serialization.deserialize_layer, config, custom_objects)
     if compile and compile_config:

@@ -17,9 +17,8 @@ import os
 import warnings
 
 import numpy as np
-import torch
 
-from . import h5_io, keras_archive, object_tree, serialization
+from . import h5_io, keras_archive, limits, object_tree, serialization
 from .file_utils import atomic_path
 
 
@@ -152,10 +151,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         training = None
         if compile and "training_config" in f.attrs:
             training = keras_archive.parse_config(_text(f.attrs["training_config"]), "training")
-        size = os.path.getsize(filepath)
-        budget = 4 * size + (64 << 20)
-        from . import limits
-
+        data_bytes = min(os.path.getsize(filepath), h5_io.stored_data_bytes(f))
+        budget = limits.budget_for(data_bytes)
         with serialization.safe_mode_scope(safe_mode), limits.weight_budget(budget):
             model = keras_archive.guarded_call(
                 serialization.deserialize_layer, config, custom_objects
@@ -179,29 +176,14 @@ def _load_optimizer(f, model, optimizer) -> None:
     names = read_name_list(group, "weight_names")
     if not names:
         return
-    h5_io.prepare_optimizer(model, optimizer)
-    order = h5_io._optimizer_order(model, optimizer)
-    current = optimizer.variables
-    if len(names) != len(current):
-        warnings.warn(
-            f"Skipping the optimizer state in the legacy file: it has {len(names)} variables, "
-            f"the optimizer '{optimizer.name}' has {len(current)} (the file may come from a "
-            "Keras 2 optimizer with another layout).",
-            stacklevel=3,
-        )
+    what = "the legacy file's optimizer state (it may come from a Keras 2 optimizer)"
+    datasets = [(_dataset(group, name), name) for name in names]
+    values = h5_io.read_optimizer_values(model, optimizer, datasets, what)
+    if values is None:
         return
-    values = [None] * len(current)
-    for name, ours in zip(names, order):
-        ds = _dataset(group, name)
-        if tuple(ds.shape) != tuple(current[ours].shape):
-            warnings.warn(
-                f"Skipping the optimizer state in the legacy file: {name!r} has shape "
-                f"{tuple(ds.shape)}, expected {tuple(current[ours].shape)}.",
-                stacklevel=3,
-            )
-            return
-        values[ours] = h5_io.read_array(ds, name)
-    optimizer.set_variables(values)
+    values = h5_io.order_optimizer_values(model, optimizer, values, what)
+    if values is not None:
+        optimizer.set_variables(values)
 
 
 def _dataset(group, path: str):
@@ -214,6 +196,9 @@ def _dataset(group, path: str):
 
 def load_weights(f, model, by_name: bool = False, skip_mismatch: bool = False) -> None:
     """Load legacy-layout weights into ``model`` by order or by layer name.
+
+    Transactional: every weight is read and checked before any variable
+    changes, so a failure leaves the model as it was.
 
     Raises:
         ValueError: On a layer-count, weight-count or shape mismatch (unless
@@ -230,13 +215,15 @@ def load_weights(f, model, by_name: bool = False, skip_mismatch: bool = False) -
         weight_names = read_name_list(group, "weight_names")
         saved.append((name, group, weight_names))
     layers = object_tree.keras_layers(model)
+    staged = []
     if by_name:
         by = {}
         for layer in layers:
             by.setdefault(layer.name, []).append(layer)
         for name, group, weight_names in saved:
             for layer in by.get(name, []):
-                _assign(layer, group, weight_names, skip_mismatch, name)
+                staged.extend(_read_layer(layer, group, weight_names, skip_mismatch, name))
+        h5_io.assign(staged)
         return
     saved = [s for s in saved if s[2]]
     targets = [layer for layer in layers if layer.weights]
@@ -247,10 +234,12 @@ def load_weights(f, model, by_name: bool = False, skip_mismatch: bool = False) -
             f"({[s[0] for s in saved][:10]})."
         )
     for layer, (name, group, weight_names) in zip(targets, saved):
-        _assign(layer, group, weight_names, skip_mismatch, name)
+        staged.extend(_read_layer(layer, group, weight_names, skip_mismatch, name))
+    h5_io.assign(staged)
 
 
-def _assign(layer, group, weight_names, skip_mismatch, saved_name) -> None:
+def _read_layer(layer, group, weight_names, skip_mismatch, saved_name) -> list:
+    """``(variable, value)`` pairs for ``layer``, read and checked; nothing is assigned."""
     params = layer.weights
     problem = None
     if len(weight_names) != len(params):
@@ -258,7 +247,7 @@ def _assign(layer, group, weight_names, skip_mismatch, saved_name) -> None:
             f"layer '{layer.name}' expects {len(params)} weights, but the saved layer "
             f"'{saved_name}' has {len(weight_names)}"
         )
-    arrays = []
+    pairs = []
     if problem is None:
         for wname, p in zip(weight_names, params):
             ds = _dataset(group, wname)
@@ -268,12 +257,10 @@ def _assign(layer, group, weight_names, skip_mismatch, saved_name) -> None:
                     f"{tuple(ds.shape)}, but layer '{layer.name}' expects {tuple(p.shape)}"
                 )
                 break
-            arrays.append(h5_io.read_array(ds, wname))
+            pairs.append((p, h5_io.to_tensor(h5_io.read_array(ds, wname), p.dtype)))
     if problem is not None:
         if skip_mismatch:
             warnings.warn(f"Skipping loading weights: {problem}.", stacklevel=4)
-            return
+            return []
         raise h5_io.H5Error(f"Cannot load weights: {problem}.")
-    with torch.no_grad():
-        for p, array in zip(params, arrays):
-            p.copy_(torch.as_tensor(array).to(dtype=p.dtype))
+    return pairs

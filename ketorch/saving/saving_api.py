@@ -25,7 +25,7 @@ import zipfile
 import h5py
 
 from . import h5_io, keras_archive, legacy_h5
-from .file_utils import atomic_path, path_str
+from .file_utils import atomic_path, path_str, remove_stale_temps
 
 _LEGACY_EXTENSIONS = (".h5", ".hdf5")
 
@@ -87,8 +87,10 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
         custom_objects: ``{name: class_or_function}`` for classes the file names
             that are not registered with ``register_keras_serializable``.
         compile: Restore the optimizer (with its state), loss and metrics.
-        safe_mode: Refuse to deserialize Python lambdas (bytecode). Pass False
-            only for files you trust.
+        safe_mode: Refuse to deserialize Python lambdas (bytecode) and to read
+            any file the config names (e.g. a lookup layer's `vocabulary`
+            path). Pass False only for files you trust; `docs/security.md`
+            lists what it allows.
 
     Returns:
         The model.
@@ -98,6 +100,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
             that is not available (the message names it).
     """
     filepath = path_str(filepath)
+    remove_stale_temps(filepath)
     if not os.path.exists(filepath):
         raise ValueError(
             f"File not found: filepath={filepath}. Please ensure the file is an accessible "
@@ -150,6 +153,7 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
         ValueError: If the file is missing, damaged, or does not fit the model.
     """
     filepath = path_str(filepath)
+    remove_stale_temps(filepath)
     by_name = kwargs.pop("by_name", False)
     if kwargs:
         raise TypeError(f"load_weights() got unexpected keyword arguments: {sorted(kwargs)}")

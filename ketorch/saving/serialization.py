@@ -25,6 +25,7 @@ from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, flatten, map_structure
 from .object_registration import (
     _CUSTOM_OBJECTS,
+    custom_object_scope,
     register_keras_serializable,
     scoped_objects,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "compile_config",
     "compile_from_config",
     "safe_mode_scope",
+    "loading_in_safe_mode",
     "enable_unsafe_deserialization",
 ]
 
@@ -72,6 +74,15 @@ def in_safe_mode() -> bool:
     return True if value is None else value
 
 
+def loading_in_safe_mode() -> bool:
+    """Whether a safe-mode load is running in this thread (so config-named files are refused).
+
+    Outside ``load_model``/``deserialize_keras_object`` (user code building
+    layers directly) this is False, as in Keras.
+    """
+    return not _UNSAFE_GLOBALLY[0] and getattr(_STATE, "safe_mode", None) is True
+
+
 # ---------------------------------------------------------------- classes
 def _builtin_classes() -> dict[str, type]:
     from .. import layers, models
@@ -82,6 +93,9 @@ def _builtin_classes() -> dict[str, type]:
             obj = getattr(mod, name)
             if isinstance(obj, type):
                 out[name] = obj
+    from ..utils.feature_space import FeatureSpace  # a layer Keras exports from keras.utils
+
+    out["FeatureSpace"] = FeatureSpace
     return out
 
 
@@ -122,7 +136,8 @@ def serialize_layer(layer) -> dict:
     registered = getattr(cls, "_registered_name", None)
     if registered is not None and _CUSTOM_OBJECTS.get(registered) is not cls:
         registered = None  # inherited from a registered parent class
-    name = cls.__name__
+    # A class Keras exports under another name (GroupedQueryAttention as GroupQueryAttention).
+    name = cls.__dict__.get("_keras_export_name", cls.__name__)
     op_module = cls.__dict__.get("_keras_module")
     if op_module is not None:  # a keras.ops call recorded in a Functional graph
         module, registered = op_module, name
@@ -182,7 +197,8 @@ def deserialize_layer(config, custom_objects=None):
         kwargs["custom_objects"] = scoped_objects(custom_objects)
     if _accepts(cls.from_config, "safe_mode"):
         kwargs["safe_mode"] = in_safe_mode()
-    layer = cls.from_config(inner, **kwargs)
+    with custom_object_scope(custom_objects):  # nested lookups (activations...) see them
+        layer = cls.from_config(inner, **kwargs)
     build = config.get("build_config")
     if build and hasattr(layer, "build_from_config") and not layer.built:
         layer.build_from_config(build)
@@ -373,19 +389,27 @@ def functional_from_config(config, custom_objects=None, cls=None):
         return x
 
     remaining = [e for e in pending if not isinstance(created[e["name"]], InputLayer)]
+    # Nodes are replayed one at a time: a shared layer's later call may consume an output
+    # of its own earlier call (a tied embedding used again as the output projection).
+    replayed = {e["name"]: 0 for e in remaining}
     while remaining:
         progressed = False
         for entry in list(remaining):
-            try:
-                calls = [(resolve(n["args"]), resolve(n.get("kwargs", {}))) for n in _nodes(entry)]
-            except KeyError:
-                continue
-            layer = created[entry["name"]]
-            for args, kwargs in calls:
+            name, nodes = entry["name"], _nodes(entry)
+            layer = created[name]
+            while replayed[name] < len(nodes):
+                node = nodes[replayed[name]]
+                try:
+                    args, kwargs = resolve(node["args"]), resolve(node.get("kwargs", {}))
+                except (KeyError, IndexError):
+                    break
                 out = layer(*args, **kwargs)
-                outputs_by_layer.setdefault(entry["name"], []).append(out)
-            remaining.remove(entry)
-            progressed = True
+                outputs_by_layer.setdefault(name, []).append(out)
+                replayed[name] += 1
+                progressed = True
+            if replayed[name] == len(nodes):
+                remaining.remove(entry)
+                progressed = True
         if not progressed:
             raise ValueError(
                 "Could not rebuild the Functional graph from its config: layers "

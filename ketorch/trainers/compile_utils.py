@@ -8,12 +8,13 @@ and keep every running value on the device.
 from __future__ import annotations
 
 import functools
+import warnings
 
 import torch
 
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
-from ..backend import CALL_CONTEXT
+from ..backend._core import call_context
 
 
 def _per_output(spec, output_names, what):
@@ -89,6 +90,9 @@ class CompileLoss:
                     )
                 )
             self.weights.append(w)
+            if self.losses[-1] is not None:
+                _warn_if_broadcast(self.losses[-1], name_of(self.output_names, len(self.weights) - 1),
+                                   tuple(yt.shape), tuple(yp.shape))  # fmt: skip
         multi = len(self.output_names) > 1
         self.trackers = [
             metrics_mod.Mean(name=f"{name}_loss") if multi and loss is not None else None
@@ -114,7 +118,7 @@ class CompileLoss:
             tracker = self.trackers[i]
             if tracker is not None:
                 rows = y_pred[i].shape[0]
-                deferred = CALL_CONTEXT.state_updates  # a compiled step applies it after grad
+                deferred = call_context().state_updates  # a compiled step applies it after grad
                 if deferred is not None:
                     update = functools.partial(tracker.update_state, sample_weight=rows)
                     deferred.append((update, value.detach()))
@@ -132,6 +136,31 @@ class CompileLoss:
 
     def tracker_metrics(self):
         return [t for t in self.trackers if t is not None]
+
+
+def name_of(names, i):
+    return names[i] if i < len(names) else str(i)
+
+
+def _warn_if_broadcast(loss, output, y_true_shape, y_pred_shape):
+    """Warn once when targets fit the output only by broadcasting (``(n, 3)`` targets for a
+    ``(None, 1)`` output with ``mse``), which Keras silently turns into a meaningless loss."""
+    name = str(getattr(loss, "name", getattr(loss, "__name__", "")))
+    if "sparse" in name or not y_true_shape or not y_pred_shape:
+        return  # sparse targets hold class ids: their shapes differ on purpose
+    t, p = list(y_true_shape[1:]), list(y_pred_shape[1:])
+    if len(t) == len(p) - 1 and p[-1] == 1:
+        t = [*t, 1]  # Keras adds the trailing axis of (n,) targets for (n, 1) outputs
+    if len(t) != len(p):
+        return
+    if any(a != b and 1 in (a, b) for a, b in zip(t, p)):
+        warnings.warn(
+            f"The targets for output '{output}' have shape {tuple(y_true_shape)} and the "
+            f"predictions {tuple(y_pred_shape)}: the loss '{name}' compares them only by "
+            "broadcasting, which is rarely meant (check the model's last layer or the `y` "
+            "passed to fit).",
+            stacklevel=2,
+        )
 
 
 def _flatten_spec(spec):

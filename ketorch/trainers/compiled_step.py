@@ -19,8 +19,9 @@ import warnings
 import torch
 
 from .. import optimizers as optimizers_mod
-from ..backend import CALL_CONTEXT
+from ..backend._core import call_context
 from ..mixed_precision.autocast import to_float32
+from .run_state import own
 
 
 def ineligible_reason(model) -> str | None:
@@ -168,8 +169,9 @@ class CompiledTrainStep(_CompiledCall):
         model = self.model
         collector = []
         updates = []
-        CALL_CONTEXT.losses = collector
-        CALL_CONTEXT.state_updates = updates
+        ctx = call_context()
+        ctx.losses = collector
+        ctx.state_updates = updates
         try:
             y_pred = torch.func.functional_call(
                 model,
@@ -179,12 +181,13 @@ class CompiledTrainStep(_CompiledCall):
                 strict=False,
             )
         finally:
-            CALL_CONTEXT.losses = None
+            ctx.losses = None
         try:
             y_pred = to_float32(model._flat_outputs(y_pred))
-            loss = model._compile_loss(y, y_pred, sample_weight)  # per-output loss trackers
+            # per-output loss trackers; the model's own (see run_state.own)
+            loss = own(model, "_compile_loss")(y, y_pred, sample_weight)
         finally:
-            CALL_CONTEXT.state_updates = None
+            ctx.state_updates = None
         for extra in collector:
             loss = loss + extra
         for i, reg in self.regularized:
@@ -205,7 +208,11 @@ class CompiledTrainStep(_CompiledCall):
                 else:
                     target.copy_(value)
             self.model.optimizer._apply_traced(self.params, list(grads), lr, scalars)
-            self.model._update_metrics(loss, x, y, y_pred, sample_weight)
+            model = self.model
+            model._update_metrics(
+                loss, x, y, y_pred, sample_weight,
+                own(model, "_loss_tracker"), own(model, "_compile_metrics"),
+            )  # fmt: skip
         return loss
 
     # ---------------------------------------------------------------- the host side

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from typing import Any
 
 from ..callbacks.callback import Callback
+from ..saving.file_utils import atomic_path
 
 
 def _in_notebook() -> bool:
@@ -119,15 +119,6 @@ class _Record:
 
 
 def _save_atomically(fig: Any, path: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
     fmt = os.path.splitext(path)[1][1:] or "png"
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=f".{fmt}")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=100)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise

@@ -286,7 +286,7 @@ def test_dropout_only_in_training_and_seeded():
 def test_dropout_masks_are_drawn_once_per_sequence(kwargs, expected, monkeypatch):
     # As Keras: one (batch, features) mask shared by all steps (and gates), or one
     # per gate when recurrent dropout is on; never one per step.
-    from ketorch.layers.recurrent import lstm as lstm_module
+    from ketorch.layers.recurrent import lstm_cell as lstm_module  # picks the LSTM kernel
 
     calls = []
     real = lstm_module.dropout_masks
@@ -378,3 +378,25 @@ def test_inference_mode_then_training_graph():
         layer(x)
     layer(x).sum().backward()
     assert layer.cell.bias.grad is not None
+
+
+def test_rnn_with_lstm_cell_matches_keras(rng):
+    # The cell alone (one step, [h, c] states) and inside RNN with a mask, both as Keras.
+    x = rng.standard_normal((4, 6, 5)).astype("float32")
+    ours = ketorch.layers.RNN(ketorch.layers.LSTMCell(4), return_sequences=True, return_state=True)
+    theirs = keras.layers.RNN(keras.layers.LSTMCell(4), return_sequences=True, return_state=True)
+    got = ours(torch.as_tensor(x), mask=torch.as_tensor(MASK))
+    theirs.build(x.shape)
+    theirs.set_weights(ours.get_weights())
+    _assert_close(got, theirs(x, mask=MASK))
+    assert [w._keras_name for w in ours.weights] == ["kernel", "recurrent_kernel", "bias"]
+
+    cell = ketorch.layers.LSTMCell(4)
+    states = [torch.as_tensor(rng.standard_normal((4, 4)).astype("float32")) for _ in range(2)]
+    h, new_states = cell(torch.as_tensor(x[:, 0]), states)
+    keras_cell = keras.layers.LSTMCell(4)
+    keras_cell.build((4, 5))
+    keras_cell.set_weights(cell.get_weights())
+    kh, k_states = keras_cell(x[:, 0], [to_numpy(s) for s in states])
+    _assert_close([h, *new_states], [kh, *k_states])
+    assert ketorch.layers.LSTMCell.from_config(cell.get_config()).get_config() == cell.get_config()

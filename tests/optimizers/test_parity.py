@@ -139,7 +139,7 @@ def test_keras_schedule_matches(class_name, kwargs):
 
 
 def test_config_keys_and_values_match_keras():
-    for class_name in ko.ALL_OBJECTS_DICT:
+    for class_name in set(ko.ALL_OBJECTS_DICT) - set(ko._NEEDS_ARGUMENTS):
         cls_name = type(ko.get(class_name)).__name__
         ours = getattr(ko, cls_name)().get_config()
         theirs = getattr(keras.optimizers, cls_name)().get_config()

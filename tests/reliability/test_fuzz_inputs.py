@@ -2,10 +2,11 @@
 
 Every call must either work or raise ``ValueError``/``TypeError`` whose message
 names one of the arguments that were varied. Anything else (a raw torch
-``RuntimeError``/``IndexError``, a hang past the alarm) is a failure. Failures
-are collected, not raised at the first one, so one run lists them all; each
-test then asserts that none is new. Bugs that are known and not yet fixed are
-listed in ``KNOWN`` and filtered out of the sweep by their signature; the
+``RuntimeError``/``IndexError``, a hang past the alarm) is a failure. Each test
+runs its own sweep into its own ``Sweep`` recorder and asserts its own findings
+at the end (all failures listed, not just the first), so every test checks
+something when run alone, with ``-k`` or on any worker. Bugs that are known and
+not yet fixed are listed in ``KNOWN`` and filtered out by their signature; the
 reproducers of the bugs found and fixed so far are the ``test_fixed_*`` tests.
 
 Run with ``-s`` to print the number of distinct cases per target.
@@ -37,10 +38,6 @@ SETTINGS = settings(
     derandomize=True,
 )
 CALL_TIMEOUT_S = 20
-
-CASES: dict[str, set] = collections.defaultdict(set)
-OUTCOMES: collections.Counter = collections.Counter()
-FAILURES: dict[str, list] = collections.defaultdict(list)
 
 # (target, exception type, message regex) of known, unfixed bugs. Empty: every bug this
 # sweep found was fixed (their reproducers are the test_fixed_* tests at the bottom).
@@ -87,36 +84,62 @@ def _known(target, exc):
     )
 
 
-def attempt(target, fn, names, case):
-    """Run ``fn()``; classify the outcome; collect anything that breaks the contract."""
-    CASES[target].add(case)
-    try:
-        with _alarm(CALL_TIMEOUT_S), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fn()
-        OUTCOMES[(target, "ok")] += 1
-        return result
-    except (ValueError, TypeError) as exc:
-        OUTCOMES[(target, "rejected")] += 1
-        if not _names_one_of(str(exc), names) and not _known(target, exc):
-            FAILURES[target].append(("unnamed", case, exc))
-    except Exception as exc:  # noqa: BLE001 - this is what the sweep looks for
-        OUTCOMES[(target, "raw")] += 1
-        if not _known(target, exc):
-            FAILURES[target].append(("raw", case, exc))
-    return None
+class Sweep:
+    """One test's record: distinct cases, outcomes and contract failures per target."""
 
+    def __init__(self):
+        self.cases: dict[str, set] = collections.defaultdict(set)
+        self.outcomes: collections.Counter = collections.Counter()
+        self.failures: dict[str, list] = collections.defaultdict(list)
 
-def _check(target):
-    found = FAILURES.pop(target, [])
-    if found:
-        seen, lines = set(), []
-        for kind, case, exc in found:
-            sig = (kind, type(exc).__name__, re.sub(r"\d+", "N", str(exc))[:120])
-            if sig not in seen:
-                seen.add(sig)
-                lines.append(f"[{kind}] {case}\n    {type(exc).__name__}: {str(exc)[:300]}")
-        pytest.fail(f"{len(found)} contract failures in {target}:\n" + "\n".join(lines))
+    def attempt(self, target, fn, names, case):
+        """Run ``fn()``; classify the outcome; collect anything that breaks the contract."""
+        self.cases[target].add(case)
+        try:
+            with _alarm(CALL_TIMEOUT_S), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = fn()
+            self.outcomes[(target, "ok")] += 1
+            return result
+        except (ValueError, TypeError) as exc:
+            self.outcomes[(target, "rejected")] += 1
+            if not _names_one_of(str(exc), names) and not _known(target, exc):
+                self.failures[target].append(("unnamed", case, exc))
+        except Exception as exc:  # noqa: BLE001 - this is what the sweep looks for
+            self.outcomes[(target, "raw")] += 1
+            if not _known(target, exc):
+                self.failures[target].append(("raw", case, exc))
+        return None
+
+    def check(self, **min_cases):
+        """Print the counts, then fail on any contract failure or a sweep that saw too little.
+
+        ``min_cases`` maps each target this test sweeps to the fewest distinct cases it
+        must have seen (a strategy that collapses would otherwise pass unnoticed).
+        """
+        lines = [f"{'target':32s} {'distinct':>8s} {'ok':>6s} {'rejected':>8s} {'raw':>5s}"]
+        for target in sorted(self.cases):
+            lines.append(
+                f"{target:32s} {len(self.cases[target]):8d} {self.outcomes[(target, 'ok')]:6d} "
+                f"{self.outcomes[(target, 'rejected')]:8d} {self.outcomes[(target, 'raw')]:5d}"
+            )
+        print("\n" + "\n".join(lines))
+        problems = []
+        for target, found in sorted(self.failures.items()):
+            seen, shown = set(), []
+            for kind, case, exc in found:
+                sig = (kind, type(exc).__name__, re.sub(r"\d+", "N", str(exc))[:120])
+                if sig not in seen:
+                    seen.add(sig)
+                    shown.append(f"[{kind}] {case}\n    {type(exc).__name__}: {str(exc)[:300]}")
+            problems.append(f"{len(found)} contract failures in {target}:\n" + "\n".join(shown))
+        for target, least in min_cases.items():
+            if len(self.cases[target]) < least:
+                problems.append(
+                    f"{target}: only {len(self.cases[target])} distinct cases (want >= {least})"
+                )
+        if problems:
+            pytest.fail("\n".join(problems))
 
 
 # ------------------------------------------------------------------ strategies
@@ -272,20 +295,22 @@ SHAPES = st.one_of(
 )
 
 
-@SETTINGS
-@given(
-    shape=SHAPES,
-    dtype=st.one_of(st.sampled_from(DTYPES + ["int8", "float8", "bfloat16"]), VALUES),
-    batch_size=st.one_of(st.none(), st.integers(-2, 4), VALUES),
-    name=st.one_of(st.none(), st.text(max_size=4), VALUES),
-)
-def test_fuzz_input(shape, dtype, batch_size, name):
-    kwargs = {"shape": shape, "dtype": dtype, "batch_size": batch_size, "name": name}
-    attempt("Input", lambda: keras.Input(**kwargs), list(kwargs), _case(**kwargs))
+def test_fuzz_input():
+    sweep = Sweep()
 
+    @SETTINGS
+    @given(
+        shape=SHAPES,
+        dtype=st.one_of(st.sampled_from(DTYPES + ["int8", "float8", "bfloat16"]), VALUES),
+        batch_size=st.one_of(st.none(), st.integers(-2, 4), VALUES),
+        name=st.one_of(st.none(), st.text(max_size=4), VALUES),
+    )
+    def run(shape, dtype, batch_size, name):
+        kwargs = {"shape": shape, "dtype": dtype, "batch_size": batch_size, "name": name}
+        sweep.attempt("Input", lambda: keras.Input(**kwargs), list(kwargs), _case(**kwargs))
 
-def test_fuzz_input_check():
-    _check("Input")
+    run()
+    sweep.check(Input=60)
 
 
 LAYER_ITEMS = st.one_of(
@@ -293,20 +318,26 @@ LAYER_ITEMS = st.one_of(
 )
 
 
-@SETTINGS
-@given(
-    items=st.one_of(st.lists(LAYER_ITEMS, max_size=3), VALUES),
-    name=st.one_of(st.none(), st.text(max_size=3), VALUES),
-    trainable=st.one_of(st.booleans(), VALUES),
-)
-def test_fuzz_sequential(items, name, trainable):
-    kwargs = {"layers": items, "name": name, "trainable": trainable}
-    attempt(
-        "Sequential",
-        lambda: keras.Sequential(**kwargs),
-        ["layers", "layer", "name", "trainable"],
-        _case(**kwargs),
+def test_fuzz_sequential():
+    sweep = Sweep()
+
+    @SETTINGS
+    @given(
+        items=st.one_of(st.lists(LAYER_ITEMS, max_size=3), VALUES),
+        name=st.one_of(st.none(), st.text(max_size=3), VALUES),
+        trainable=st.one_of(st.booleans(), VALUES),
     )
+    def run(items, name, trainable):
+        kwargs = {"layers": items, "name": name, "trainable": trainable}
+        sweep.attempt(
+            "Sequential",
+            lambda: keras.Sequential(**kwargs),
+            ["layers", "layer", "name", "trainable"],
+            _case(**kwargs),
+        )
+
+    run()
+    sweep.check(Sequential=60)
 
 
 # ------------------------------------------------------------------ layer constructors
@@ -342,31 +373,34 @@ def layer_kwargs(draw):
     return cls, kwargs
 
 
-@settings(SETTINGS, max_examples=600)
-@given(layer_kwargs())
-def test_fuzz_layer_constructors(cls_kwargs):
-    cls, kwargs = cls_kwargs
-    sig_required = [
-        p.name
-        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
-        if p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
-    ]
-    names = list(kwargs) + sig_required
-    case = f"{cls.__name__}({_case(**kwargs)})"
-    layer = attempt("layer constructors", lambda: cls(**kwargs), names, case)
-    if layer is not None:
-        # What the constructor accepted must survive a config round trip.
-        attempt(
-            "layer get_config/from_config",
-            lambda: type(layer).from_config(layer.get_config()),
-            [],
-            case,
-        )
+def test_fuzz_layer_constructors():
+    sweep = Sweep()
 
+    @settings(SETTINGS, max_examples=600)
+    @given(layer_kwargs())
+    def run(cls_kwargs):
+        cls, kwargs = cls_kwargs
+        # An error may also name an argument the sweep left out when the layer needs it:
+        # one without a default, or one whose ``None`` default must be replaced.
+        sig_required = [
+            p.name
+            for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+            if p.default in (p.empty, None) and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        ]
+        names = list(kwargs) + sig_required
+        case = f"{cls.__name__}({_case(**kwargs)})"
+        layer = sweep.attempt("layer constructors", lambda: cls(**kwargs), names, case)
+        if layer is not None:
+            # What the constructor accepted must survive a config round trip.
+            sweep.attempt(
+                "layer get_config/from_config",
+                lambda: type(layer).from_config(layer.get_config()),
+                [],
+                case,
+            )
 
-def test_fuzz_layer_constructors_check():
-    _check("layer constructors")
-    _check("layer get_config/from_config")
+    run()
+    sweep.check(**{"layer constructors": 300, "layer get_config/from_config": 10})
 
 
 # Each layer built with sensible arguments, then called on inputs of random rank and size.
@@ -414,28 +448,29 @@ def _tensor(shape, dtype):
     return t.to(getattr(torch, dtype)) if dtype != "bool" else t > 2
 
 
-@settings(SETTINGS, max_examples=500)
-@given(layer_inputs())
-def test_fuzz_layer_calls(spec):
-    cls, shape, dtype, two = spec
-    layer = _default_layer(cls)
-    if layer is None:
-        return
-    x = _tensor(shape, dtype)
-    arg = [x, _tensor(shape, dtype)] if two else x
-    case = f"{cls.__name__}()(shape={shape}, dtype={dtype}, two_inputs={two})"
-    attempt(
-        "layer calls",
-        lambda: layer(arg),
-        ["input", "inputs", "shape", "rank", "ndim", "dim", "dimension", "axis", "dtype",
-         "query", "value", "mask", "sequence", "units", "channels", "input_shape", "states",
-         "tensors", "list"],
-        case,
-    )  # fmt: skip
+LAYER_CALL_NAMES = [
+    "input", "inputs", "shape", "rank", "ndim", "dim", "dimension", "axis", "dtype", "query",
+    "value", "mask", "sequence", "units", "channels", "input_shape", "states", "tensors", "list",
+]  # fmt: skip
 
 
-def test_fuzz_layer_calls_check():
-    _check("layer calls")
+def test_fuzz_layer_calls():
+    sweep = Sweep()
+
+    @settings(SETTINGS, max_examples=500)
+    @given(layer_inputs())
+    def run(spec):
+        cls, shape, dtype, two = spec
+        layer = _default_layer(cls)
+        if layer is None:
+            return
+        x = _tensor(shape, dtype)
+        arg = [x, _tensor(shape, dtype)] if two else x
+        case = f"{cls.__name__}()(shape={shape}, dtype={dtype}, two_inputs={two})"
+        sweep.attempt("layer calls", lambda: layer(arg), LAYER_CALL_NAMES, case)
+
+    run()
+    sweep.check(**{"layer calls": 250})
 
 
 # ------------------------------------------------------------------ compile / fit / evaluate / predict
@@ -446,30 +481,38 @@ def _small_model(kind):
     return model
 
 
-@SETTINGS
-@given(
-    optimizer=st.one_of(st.sampled_from(["adam", "sgd", "rmsprop", "nope"]), VALUES),
-    loss=st.one_of(st.sampled_from(["mse", "sparse_categorical_crossentropy", "nope"]), VALUES),
-    metrics=st.one_of(
-        st.none(), st.lists(st.sampled_from(["accuracy", "mae", "nope", 3]), max_size=2), VALUES
-    ),
-    loss_weights=st.one_of(st.none(), VALUES),
-)
-def test_fuzz_compile(optimizer, loss, metrics, loss_weights):
-    kwargs = dict(optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights)
+def test_fuzz_compile():
+    sweep = Sweep()
 
-    def run():
-        model = _small_model("reg")
-        model.compile(**kwargs)
-        # A compile that was accepted must also train or fail with a clear error.
-        model.fit(np.zeros((4, 4), "float32"), np.zeros((4, 3), "float32"), verbose=0)
-
-    attempt(
-        "compile",
-        run,
-        ["optimizer", "loss", "metrics", "metric", "loss_weights", "learning_rate"],
-        _case(**kwargs),
+    @SETTINGS
+    @given(
+        optimizer=st.one_of(st.sampled_from(["adam", "sgd", "rmsprop", "nope"]), VALUES),
+        loss=st.one_of(st.sampled_from(["mse", "sparse_categorical_crossentropy", "nope"]), VALUES),
+        metrics=st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(["accuracy", "mae", "nope", 3]), max_size=2),
+            VALUES,
+        ),
+        loss_weights=st.one_of(st.none(), VALUES),
     )
+    def run(optimizer, loss, metrics, loss_weights):
+        kwargs = dict(optimizer=optimizer, loss=loss, metrics=metrics, loss_weights=loss_weights)
+
+        def compile_and_fit():
+            model = _small_model("reg")
+            model.compile(**kwargs)
+            # A compile that was accepted must also train or fail with a clear error.
+            model.fit(np.zeros((4, 4), "float32"), np.zeros((4, 3), "float32"), verbose=0)
+
+        sweep.attempt(
+            "compile",
+            compile_and_fit,
+            ["optimizer", "loss", "metrics", "metric", "loss_weights", "learning_rate"],
+            _case(**kwargs),
+        )
+
+    run()
+    sweep.check(compile=60)
 
 
 FIT_NAMES = ["x", "y", "input", "inputs", "data", "target", "targets", "label", "labels",
@@ -477,124 +520,148 @@ FIT_NAMES = ["x", "y", "input", "inputs", "data", "target", "targets", "label", 
              "cardinality", "shape", "dtype", "numeric", "sparse_categorical_crossentropy"]  # fmt: skip
 
 
-@SETTINGS
-@given(
-    kind=st.sampled_from(["cls", "reg"]),
-    x=st.one_of(near_valid(), near_valid(), arrays(n=6, dtypes=DTYPES), DATA),
-    y=st.one_of(near_valid(kind="labels"), near_valid(kind="y"), arrays(n=6), DATA),
-    batch_size=st.one_of(st.none(), st.none(), st.integers(-1, 8), VALUES),
-    epochs=st.one_of(st.just(1), st.just(1), st.integers(-1, 2), VALUES),
-    validation_split=st.one_of(st.just(0.0), st.just(0.0), st.floats(-0.5, 1.5), VALUES),
-    verbose=st.one_of(st.just(0), st.just(0), VALUES),
-)
-def test_fuzz_fit(kind, x, y, batch_size, epochs, validation_split, verbose):
-    kwargs = dict(
-        x=x, y=y, batch_size=batch_size, epochs=epochs, validation_split=validation_split,
-        verbose=verbose,
-    )  # fmt: skip
-    model = _small_model(kind)
-    model.compile("sgd", "sparse_categorical_crossentropy" if kind == "cls" else "mse")
-    with contextlib.redirect_stdout(None):
-        attempt("fit", lambda: model.fit(**kwargs), FIT_NAMES, f"{kind}: {_case(**kwargs)}")
+def test_fuzz_fit():
+    sweep = Sweep()
+
+    @SETTINGS
+    @given(
+        kind=st.sampled_from(["cls", "reg"]),
+        x=st.one_of(near_valid(), near_valid(), arrays(n=6, dtypes=DTYPES), DATA),
+        y=st.one_of(near_valid(kind="labels"), near_valid(kind="y"), arrays(n=6), DATA),
+        batch_size=st.one_of(st.none(), st.none(), st.integers(-1, 8), VALUES),
+        epochs=st.one_of(st.just(1), st.just(1), st.integers(-1, 2), VALUES),
+        validation_split=st.one_of(st.just(0.0), st.just(0.0), st.floats(-0.5, 1.5), VALUES),
+        verbose=st.one_of(st.just(0), st.just(0), VALUES),
+    )
+    def run(kind, x, y, batch_size, epochs, validation_split, verbose):
+        kwargs = dict(
+            x=x, y=y, batch_size=batch_size, epochs=epochs, validation_split=validation_split,
+            verbose=verbose,
+        )  # fmt: skip
+        model = _small_model(kind)
+        model.compile("sgd", "sparse_categorical_crossentropy" if kind == "cls" else "mse")
+        case = f"{kind}: {_case(**kwargs)}"
+        with contextlib.redirect_stdout(None):
+            sweep.attempt("fit", lambda: model.fit(**kwargs), FIT_NAMES, case)
+
+    run()
+    sweep.check(fit=60)
 
 
-@SETTINGS
-@given(
-    kind=st.sampled_from(["cls", "reg"]),
-    x=st.one_of(near_valid(), near_valid(), arrays(n=6), DATA),
-    y=st.one_of(near_valid(kind="labels"), near_valid(kind="y"), arrays(n=6), DATA),
-    batch_size=st.one_of(st.none(), st.integers(-1, 8), VALUES),
-)
-def test_fuzz_evaluate(kind, x, y, batch_size):
-    kwargs = dict(x=x, y=y, batch_size=batch_size, verbose=0)
-    model = _small_model(kind)
-    model.compile("sgd", "sparse_categorical_crossentropy" if kind == "cls" else "mse")
-    attempt("evaluate", lambda: model.evaluate(**kwargs), FIT_NAMES, f"{kind}: {_case(**kwargs)}")
+def test_fuzz_evaluate():
+    sweep = Sweep()
+
+    @SETTINGS
+    @given(
+        kind=st.sampled_from(["cls", "reg"]),
+        x=st.one_of(near_valid(), near_valid(), arrays(n=6), DATA),
+        y=st.one_of(near_valid(kind="labels"), near_valid(kind="y"), arrays(n=6), DATA),
+        batch_size=st.one_of(st.none(), st.integers(-1, 8), VALUES),
+    )
+    def run(kind, x, y, batch_size):
+        kwargs = dict(x=x, y=y, batch_size=batch_size, verbose=0)
+        model = _small_model(kind)
+        model.compile("sgd", "sparse_categorical_crossentropy" if kind == "cls" else "mse")
+        case = f"{kind}: {_case(**kwargs)}"
+        sweep.attempt("evaluate", lambda: model.evaluate(**kwargs), FIT_NAMES, case)
+
+    run()
+    sweep.check(evaluate=60)
 
 
-@SETTINGS
-@given(
-    x=st.one_of(near_valid(), near_valid(), arrays(n=6), DATA),
-    batch_size=st.one_of(st.none(), st.integers(-1, 8), VALUES),
-)
-def test_fuzz_predict(x, batch_size):
-    kwargs = dict(x=x, batch_size=batch_size, verbose=0)
-    model = _small_model("reg")
-    attempt("predict", lambda: model.predict(**kwargs), FIT_NAMES, _case(**kwargs))
-    attempt("predict_on_batch", lambda: model.predict_on_batch(x), FIT_NAMES, _case(x=x))
+def test_fuzz_predict():
+    sweep = Sweep()
 
+    @SETTINGS
+    @given(
+        x=st.one_of(near_valid(), near_valid(), arrays(n=6), DATA),
+        batch_size=st.one_of(st.none(), st.integers(-1, 8), VALUES),
+    )
+    def run(x, batch_size):
+        kwargs = dict(x=x, batch_size=batch_size, verbose=0)
+        model = _small_model("reg")
+        sweep.attempt("predict", lambda: model.predict(**kwargs), FIT_NAMES, _case(**kwargs))
+        sweep.attempt("predict_on_batch", lambda: model.predict_on_batch(x), FIT_NAMES, _case(x=x))
 
-def test_fuzz_predict_check():
-    _check("predict")
-    _check("predict_on_batch")
+    run()
+    sweep.check(predict=50, predict_on_batch=20)
 
 
 # ------------------------------------------------------------------ utilities
-@SETTINGS
-@given(
-    sequences=st.one_of(RAGGED, DATA, st.lists(st.lists(st.floats(-3, 3), max_size=3))),
-    maxlen=st.one_of(st.none(), st.integers(-2, 6), VALUES),
-    dtype=st.one_of(st.sampled_from(["int32", "float32", "object", "str", "nope"]), VALUES),
-    padding=st.one_of(st.sampled_from(["pre", "post"]), VALUES),
-    truncating=st.one_of(st.sampled_from(["pre", "post"]), VALUES),
-    value=st.one_of(st.just(0.0), VALUES),
-)
-def test_fuzz_pad_sequences(sequences, maxlen, dtype, padding, truncating, value):
-    kwargs = dict(
-        sequences=sequences, maxlen=maxlen, dtype=dtype, padding=padding,
-        truncating=truncating, value=value,
-    )  # fmt: skip
-    attempt(
-        "pad_sequences",
-        lambda: keras.utils.pad_sequences(**kwargs),
-        list(kwargs) + ["sequence"],
-        _case(**kwargs),
+def test_fuzz_pad_sequences():
+    sweep = Sweep()
+
+    @SETTINGS
+    @given(
+        sequences=st.one_of(RAGGED, DATA, st.lists(st.lists(st.floats(-3, 3), max_size=3))),
+        maxlen=st.one_of(st.none(), st.integers(-2, 6), VALUES),
+        dtype=st.one_of(st.sampled_from(["int32", "float32", "object", "str", "nope"]), VALUES),
+        padding=st.one_of(st.sampled_from(["pre", "post"]), VALUES),
+        truncating=st.one_of(st.sampled_from(["pre", "post"]), VALUES),
+        value=st.one_of(st.just(0.0), VALUES),
     )
+    def run(sequences, maxlen, dtype, padding, truncating, value):
+        kwargs = dict(
+            sequences=sequences, maxlen=maxlen, dtype=dtype, padding=padding,
+            truncating=truncating, value=value,
+        )  # fmt: skip
+        sweep.attempt(
+            "pad_sequences",
+            lambda: keras.utils.pad_sequences(**kwargs),
+            list(kwargs) + ["sequence"],
+            _case(**kwargs),
+        )
+
+    run()
+    sweep.check(pad_sequences=60)
 
 
-@SETTINGS
-@given(
-    x=st.one_of(arrays(dtypes=["int64", "int32", "float32", "bool", "object", "str"]), DATA),
-    num_classes=st.one_of(st.none(), st.integers(-1, 6), VALUES),
-    dtype=st.one_of(st.none(), st.sampled_from(["float32", "int64", "nope"]), VALUES),
-)
-def test_fuzz_to_categorical(x, num_classes, dtype):
-    kwargs = dict(x=x, num_classes=num_classes, dtype=dtype)
-    attempt(
-        "to_categorical",
-        lambda: keras.utils.to_categorical(**kwargs),
-        list(kwargs) + ["label", "labels", "class", "classes"],
-        _case(**kwargs),
+def test_fuzz_to_categorical():
+    sweep = Sweep()
+
+    @SETTINGS
+    @given(
+        x=st.one_of(arrays(dtypes=["int64", "int32", "float32", "bool", "object", "str"]), DATA),
+        num_classes=st.one_of(st.none(), st.integers(-1, 6), VALUES),
+        dtype=st.one_of(st.none(), st.sampled_from(["float32", "int64", "nope"]), VALUES),
     )
+    def run(x, num_classes, dtype):
+        kwargs = dict(x=x, num_classes=num_classes, dtype=dtype)
+        sweep.attempt(
+            "to_categorical",
+            lambda: keras.utils.to_categorical(**kwargs),
+            list(kwargs) + ["label", "labels", "class", "classes"],
+            _case(**kwargs),
+        )
+
+    run()
+    sweep.check(to_categorical=60)
 
 
-# ------------------------------------------------------------------ verdicts
-def test_fuzz_sequential_check():
-    _check("Sequential")
+def test_sweep_reports_what_it_finds():
+    """The recorder itself: a raw error and an unnamed rejection fail the check."""
+
+    def raw():
+        raise IndexError("index 3 is out of bounds")
+
+    def unnamed():
+        raise ValueError("something went wrong")
+
+    def named():
+        raise ValueError("bad `x`")
+
+    sweep = Sweep()
+    sweep.attempt("t", raw, ["x"], "raw case")
+    sweep.attempt("t", unnamed, ["x"], "unnamed case")
+    sweep.attempt("t", named, ["x"], "named case")
+    with pytest.raises(pytest.fail.Exception, match=r"2 contract failures in t"):
+        sweep.check(t=3)
+    with pytest.raises(pytest.fail.Exception, match=r"only 0 distinct cases"):
+        Sweep().check(t=1)
 
 
-def test_fuzz_compile_check():
-    _check("compile")
-
-
-def test_fuzz_fit_check():
-    _check("fit")
-
-
-def test_fuzz_evaluate_check():
-    _check("evaluate")
-
-
-def test_fuzz_pad_sequences_check():
-    _check("pad_sequences")
-
-
-def test_fuzz_to_categorical_check():
-    _check("to_categorical")
-
-
-# ------------------------------------------------------------------ known bugs, pinned
-# Each reproducer below fails today; the report that added this file has the proposed fix.
+# ------------------------------------------------------------------ fixed bugs, pinned
+# Reproducers of the bugs the sweeps found; each failed before its fix.
 def _clean(fn, *names):
     """True when ``fn()`` works or raises ValueError/TypeError naming one of ``names``."""
     try:
@@ -653,19 +720,3 @@ def test_fixed_compile_argument_messages():
 
 def test_fixed_integer_lookup_output_mode():
     assert _clean(lambda: L.IntegerLookup(output_mode=[]), "output_mode")
-
-
-# ------------------------------------------------------------------ totals
-def test_fuzz_zz_report_case_counts():
-    """Print how many distinct cases each target saw (run pytest with -s to see it)."""
-    total = sum(len(v) for v in CASES.values())
-    lines = [f"{'target':32s} {'distinct':>8s} {'ok':>6s} {'rejected':>8s} {'raw':>5s}"]
-    for target in sorted(CASES):
-        lines.append(
-            f"{target:32s} {len(CASES[target]):8d} {OUTCOMES[(target, 'ok')]:6d} "
-            f"{OUTCOMES[(target, 'rejected')]:8d} {OUTCOMES[(target, 'raw')]:5d}"
-        )
-    lines.append(f"{'total':32s} {total:8d}")
-    print("\n" + "\n".join(lines))
-    if len(CASES) >= 10:  # the whole module ran
-        assert total >= 1000

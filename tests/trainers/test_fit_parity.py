@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from parity import keras
 
 import ketorch
@@ -161,13 +162,43 @@ def _cnn_model(lib):
     )
 
 
+def _share_dropout_masks(monkeypatch):
+    """Make both libraries' unseeded dropout draw the same masks, in call order.
+
+    Each library's dropout kernel is replaced by one that draws its keep-mask from its
+    own generator seeded alike, then applies it as inverted dropout. Returns the two call
+    counters (ours, Keras's). The mask draw itself is tested in tests/layers; this lets a
+    model with active dropout be compared with Keras step by step.
+    """
+    import keras.src.backend as keras_backend
+
+    calls = {"ours": 0, "keras": 0}
+
+    def make(lib):
+        gen = torch.Generator().manual_seed(1234)
+
+        def dropout(x, rate, noise_shape=None, seed=None):
+            assert noise_shape is None
+            calls[lib] += 1
+            keep = torch.rand(tuple(x.shape), generator=gen) >= rate
+            return x * keep.to(device=x.device, dtype=x.dtype) / (1.0 - rate)
+
+        return dropout
+
+    monkeypatch.setattr(ketorch.backend, "fast_dropout", make("ours"))
+    monkeypatch.setattr(keras_backend.random, "dropout", make("keras"))
+    return calls
+
+
 @pytest.mark.parametrize("kind", ["text", "cnn"])
-def test_workflow_models_predict_and_train_like_keras(rng, kind):
+def test_workflow_models_predict_and_train_like_keras(rng, kind, monkeypatch):
     if kind == "text":
         ours, theirs = _text_model(ketorch), _text_model(keras)
         x = rng.integers(0, 200, (48, 20)).astype("int32")
         y = rng.integers(0, 2, (48, 1)).astype("float32")
         loss, batch = "binary_crossentropy", 16
+        # Dropout(0.5) is active in fit: both sides get the same masks.
+        dropout_calls = _share_dropout_masks(monkeypatch)
     else:
         ours, theirs = _cnn_model(ketorch), _cnn_model(keras)
         x = rng.random((12, 250, 250, 3)).astype("float32")
@@ -175,6 +206,7 @@ def test_workflow_models_predict_and_train_like_keras(rng, kind):
         loss, batch = "categorical_crossentropy", 4
     assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
     theirs.set_weights(ours.get_weights())
+    initial = ours.get_weights()
     np.testing.assert_allclose(
         ours.predict(x, verbose=0), theirs.predict(x, verbose=0), atol=1e-5, rtol=1e-4
     )
@@ -183,12 +215,15 @@ def test_workflow_models_predict_and_train_like_keras(rng, kind):
                   loss=loss, metrics=["accuracy"])  # fmt: skip
     h1 = ours.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0).history
     h2 = theirs.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0).history
-    # Dropout draws differ between the libraries, so the text model is trained without it
-    # (rate applies only in training); compare loss only where the step is deterministic.
-    if kind == "cnn":
-        np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-4, atol=1e-5)
-        for a, b in zip(ours.get_weights(), theirs.get_weights()):
-            np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-4)
+    if kind == "text":
+        # Dropout ran once per training batch on each side, and never in predict.
+        assert dropout_calls == {"ours": 3, "keras": 3}
+    assert sorted(h1) == sorted(h2) == ["accuracy", "loss"]
+    for key in h2:
+        np.testing.assert_allclose(h1[key], h2[key], rtol=1e-4, atol=1e-5)
+    for a, b, w0 in zip(ours.get_weights(), theirs.get_weights(), initial):
+        np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-4)
+        assert not np.array_equal(a, w0), "a weight did not train"
 
 
 def test_text_model_one_epoch_sgd_without_dropout_matches(rng):

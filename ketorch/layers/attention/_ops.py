@@ -66,3 +66,34 @@ class SeededDropout:
             self._generators[x.device] = gen
         keep = torch.empty_like(x).bernoulli_(1.0 - self.rate, generator=gen)
         return x * keep / (1.0 - self.rate)
+
+
+def merge_masks(query, value, query_mask, value_mask, key_mask, attention_mask, causal, window):
+    """AND of every mask source, broadcastable to ``(batch, T, S)``; None if there is none.
+
+    Args:
+        query, value: ``(batch, T, ...)`` and ``(batch, S, ...)`` tensors.
+        query_mask, value_mask, key_mask: Optional ``(batch, T)`` / ``(batch, S)`` masks.
+        attention_mask: Optional ``(batch, T, S)`` mask.
+        causal: Whether to add the causal mask.
+        window: Optional sliding-window size (``|i - j| < window``).
+    """
+    device = query.device
+    parts = []
+    if query_mask is not None:
+        parts.append(as_bool_mask(as_tensor_like(query_mask, query)).unsqueeze(-1))
+    for m in (value_mask, key_mask):
+        if m is not None:
+            parts.append(as_bool_mask(as_tensor_like(m, query)).unsqueeze(-2))
+    if causal:
+        parts.append(causal_mask(query.shape[1], value.shape[1], device))
+    if window is not None:
+        parts.append(band_mask(query.shape[1], value.shape[1], window, device))
+    if attention_mask is not None:
+        parts.append(as_bool_mask(as_tensor_like(attention_mask, query)))
+    if not parts:
+        return None
+    mask = parts[0]
+    for p in parts[1:]:
+        mask = mask & p
+    return mask

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from ... import activations, constraints, initializers, regularizers
 from ... import config as _config
+from ..core.lora import LoRAMixin
 from ..input_spec import InputSpec, check_input_spec
 from ..layer import Layer
 
@@ -234,7 +235,7 @@ def check_positive_int(value, arg: str, layer: str) -> int:
     return value
 
 
-class BaseConv(ConvGeometry):
+class BaseConv(LoRAMixin, ConvGeometry):
     """A ``rank``-D convolution in Keras's weight layout, computed by ``F.conv{rank}d``.
 
     Subclasses fix ``rank``; see :class:`~ketorch.layers.Conv2D` for the arguments.
@@ -261,10 +262,10 @@ class BaseConv(ConvGeometry):
         activity_regularizer=None,
         kernel_constraint=None,
         bias_constraint=None,
+        lora_rank=None,
+        lora_alpha=None,
         **kwargs,
     ):
-        kwargs.pop("lora_rank", None)
-        kwargs.pop("lora_alpha", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         cls = type(self).__name__
         self.filters = check_positive_int(filters, "filters", cls)
@@ -291,6 +292,7 @@ class BaseConv(ConvGeometry):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self._linear_act = self.activation is activations.linear
+        self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -319,9 +321,11 @@ class BaseConv(ConvGeometry):
             )
         self._set_channel_spec(channels)
         self.built = True
+        self._build_lora()
 
     def call(self, inputs):
-        kernel = self.kernel.permute(self._kernel_to_torch)
+        kernel = self._lora_merged() if self.lora_enabled else self.kernel
+        kernel = kernel.permute(self._kernel_to_torch)
         y = self._conv_torch(self._to_torch(inputs), kernel, self.bias, self.groups)
         y = self._from_torch(y)
         return y if self._linear_act else self.activation(y)
@@ -348,4 +352,4 @@ class BaseConv(ConvGeometry):
                 "bias_constraint": constraints.serialize(self.bias_constraint),
             }
         )
-        return config
+        return self._lora_config(config)

@@ -8,9 +8,10 @@ import torch.nn.functional as F
 from ... import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
+from .lora import LoRAMixin
 
 
-class Dense(Layer):
+class Dense(LoRAMixin, Layer):
     """``output = activation(inputs @ kernel + bias)``, on the last axis of the input.
 
     Args:
@@ -24,6 +25,10 @@ class Dense(Layer):
         activity_regularizer: Penalty on the output.
         kernel_constraint: Projection applied to the kernel after each step.
         bias_constraint: Projection applied to the bias after each step.
+        lora_rank: If set, build with LoRA enabled at this rank (see :meth:`enable_lora`):
+            the kernel is frozen and ``lora_kernel_a``/``lora_kernel_b`` are trained.
+        lora_alpha: LoRA scale numerator (the update is scaled by ``lora_alpha / lora_rank``);
+            defaults to ``lora_rank``.
         **kwargs: Base layer arguments (``name``, ``input_shape``, ``input_dim``...).
 
     Input shape:
@@ -52,10 +57,10 @@ class Dense(Layer):
         kernel_constraint=None,
         bias_constraint=None,
         lora_rank=None,
+        lora_alpha=None,
         **kwargs,
     ):
         kwargs.pop("quantization_config", None)
-        kwargs.pop("lora_alpha", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
@@ -70,7 +75,7 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.lora_rank = lora_rank
+        self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
         self._linear_act = self.activation is activations.linear
@@ -100,16 +105,18 @@ class Dense(Layer):
             )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
+        self._build_lora()
 
     def call(self, inputs):
         if not inputs.is_floating_point():
             inputs = inputs.float()
+        kernel = self._lora_merged() if self.lora_enabled else self.kernel
         if inputs.dim() == 2 and self.bias is not None:
             # One addmm on Keras's (in, out) kernel: a single backward node, no view nodes.
-            x = torch.addmm(self.bias, inputs, self.kernel)
+            x = torch.addmm(self.bias, inputs, kernel)
         else:
             # F.linear wants (out, in); kernel.T is a free view of Keras's (in, out) layout.
-            x = F.linear(inputs, self.kernel.T, self.bias)
+            x = F.linear(inputs, kernel.T, self.bias)
         return x if self._linear_act else self.activation(x)
 
     def compute_output_shape(self, input_shape):
@@ -131,4 +138,4 @@ class Dense(Layer):
                 "bias_constraint": constraints.serialize(self.bias_constraint),
             }
         )
-        return config
+        return self._lora_config(config)

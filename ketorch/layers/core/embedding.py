@@ -8,9 +8,10 @@ import torch.nn.functional as F
 from ... import constraints, initializers, regularizers
 from ..layer import Layer
 from ..node import KerasTensor
+from .lora import LoRAMixin
 
 
-class Embedding(Layer):
+class Embedding(LoRAMixin, Layer):
     """Look up rows of an ``(input_dim, output_dim)`` table by integer index.
 
     Args:
@@ -25,6 +26,10 @@ class Embedding(Layer):
         weights: Optional initial table as a list ``[array]`` (Keras 2 style).
         input_length: Keras 2 argument: the sequence length. On the first
             layer of a ``Sequential`` it defines the model's input shape.
+        lora_rank: If set, build with LoRA enabled at this rank (see :meth:`enable_lora`):
+            the table is frozen and ``lora_embeddings_a``/``lora_embeddings_b`` are trained.
+        lora_alpha: LoRA scale numerator (the update is scaled by ``lora_alpha / lora_rank``);
+            defaults to ``lora_rank``.
         **kwargs: Base layer arguments.
 
     Input shape:
@@ -40,6 +45,11 @@ class Embedding(Layer):
         torch.Size([1, 3, 4])
     """
 
+    _lora_base = "embeddings"
+    _lora_prefix = "lora_embeddings"
+    _lora_penalty = "embeddings_regularizer"
+    _lora_projection = "embeddings_constraint"
+
     def __init__(
         self,
         input_dim,
@@ -50,6 +60,7 @@ class Embedding(Layer):
         mask_zero=False,
         weights=None,
         lora_rank=None,
+        lora_alpha=None,
         **kwargs,
     ):
         # Keras 2's input_length: on the first layer of a Sequential it defines the input
@@ -66,7 +77,6 @@ class Embedding(Layer):
                     f"Received: input_length={input_length!r}"
                 )
         kwargs.pop("quantization_config", None)
-        kwargs.pop("lora_alpha", None)
         activity_regularizer = kwargs.pop("activity_regularizer", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for arg, val in (("input_dim", input_dim), ("output_dim", output_dim)):
@@ -82,7 +92,7 @@ class Embedding(Layer):
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
-        self.lora_rank = lora_rank
+        self._init_lora(lora_rank, lora_alpha)
         if weights is not None:
             self._initial_weights = weights if isinstance(weights, (list, tuple)) else [weights]
         self.input_length = input_length
@@ -97,12 +107,18 @@ class Embedding(Layer):
             constraint=self.embeddings_constraint,
         )
         self.built = True
+        self._build_lora()
 
     def call(self, inputs):
         if inputs.dtype is not torch.int64 and inputs.dtype is not torch.int32:
             inputs = inputs.long()
         try:
-            return F.embedding(inputs, self.embeddings)
+            out = F.embedding(inputs, self.embeddings)
+            if self.lora_enabled:
+                # Look up rows of the first factor: cheaper than merging the whole table.
+                a, b = self._lora_factors()
+                out = out + (self._lora_scale() * (F.embedding(inputs, a) @ b)).to(out.dtype)
+            return out
         except IndexError as e:
             lo, hi = int(inputs.min()), int(inputs.max())
             raise ValueError(
@@ -135,4 +151,4 @@ class Embedding(Layer):
                 "mask_zero": self.mask_zero,
             }
         )
-        return config
+        return self._lora_config(config)

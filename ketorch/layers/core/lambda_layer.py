@@ -16,8 +16,11 @@ import inspect
 import marshal
 import types
 
+import torch
+
+from .. import shape_inference
 from ..layer import Layer
-from ..node import KerasTensor
+from ..node import KerasTensor, flatten, map_structure
 
 _LAMBDA = "__lambda__"
 
@@ -107,6 +110,19 @@ def _deserialize_fn(config, arg, custom_objects, safe_mode):
     )
 
 
+def _symbolic(shape, dtype):
+    """KerasTensors for ``shape``: one shape (a tuple of ints/None) or a nest of them."""
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, int) for d in shape):
+        return KerasTensor(tuple(shape), dtype)
+    return [_symbolic(s, dtype) for s in shape]
+
+
+def _shapes_of(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return [tuple(t.shape) for t in outputs]
+    return tuple(outputs.shape)
+
+
 class Lambda(Layer):
     """Wrap an arbitrary function ``function(inputs, **arguments)`` as a layer.
 
@@ -174,7 +190,7 @@ class Lambda(Layer):
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
-            raise NotImplementedError  # the base infers it by running the function
+            return self._inferred_shape(input_shape)
         if callable(self._output_shape):
             return self._output_shape(input_shape)
         first = input_shape
@@ -185,9 +201,25 @@ class Lambda(Layer):
             return [(batch, *s) for s in self._output_shape]
         return (batch, *self._output_shape)
 
+    def _inferred_shape(self, input_shape):
+        """As Keras: run the function without data, on meta tensors when all sizes are known
+        (exact, batch size included), else through the base layer's shape inference."""
+        symbolic = _symbolic(input_shape, self.compute_dtype)
+        if all(d is not None for t in flatten(symbolic) for d in t.shape):
+            dtype = getattr(torch, self.compute_dtype)
+            meta = map_structure(
+                lambda t: torch.empty(t.shape, dtype=dtype, device="meta"), symbolic
+            )
+            try:
+                with shape_inference.MetaMode():  # factories inside the function stay meta
+                    return _shapes_of(self.call(meta))
+            except Exception:  # noqa: BLE001 - e.g. the function needs real values
+                pass
+        return _shapes_of(self._spec_by_running((symbolic,), {}))
+
     def compute_output_spec(self, *args, **kwargs):
         if self._output_shape is None:
-            return super().compute_output_spec(*args, **kwargs)
+            return self._spec_by_running(args, kwargs)  # keeps the function's dtypes
         first = args[0] if args else next(iter(kwargs.values()))
         shapes = first.shape if isinstance(first, KerasTensor) else [t.shape for t in first]
         out = self.compute_output_shape(shapes)

@@ -20,6 +20,12 @@ def _fmt_shapes(shapes) -> str:
     return "[" + ", ".join(format_shape(tuple(s)) for s in shapes) + "]"
 
 
+def _keras2_mask_merging() -> bool:
+    from ... import config
+
+    return config.is_keras2_mask_merging_enabled()
+
+
 def input_masks(inputs) -> list:
     """The ``_keras_mask`` of each input tensor (``None`` where absent)."""
     return [getattr(x, "_keras_mask", None) for x in inputs]
@@ -148,7 +154,12 @@ class Merge(Layer):
             if not isinstance(inputs, (list, tuple)):
                 return None
             mask = input_masks(inputs)
-        if not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+        if not isinstance(mask, (list, tuple)):
+            return None
+        if _keras2_mask_merging():  # AND of the masks that exist (see ketorch.config)
+            present = [m for m in mask if m is not None]
+            return torch.stack(present).all(dim=0) if present else None
+        if any(m is None for m in mask):
             return None
         out = mask[0]
         for m in mask[1:]:

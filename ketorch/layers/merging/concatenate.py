@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .base_merge import Merge, input_masks
+from .base_merge import Merge, _keras2_mask_merging, input_masks
 
 
 class Concatenate(Merge):
@@ -95,7 +95,9 @@ class Concatenate(Merge):
                     m = m.unsqueeze(-1)
                 m = m.expand(x.shape)
             full.append(m)
-        return torch.cat(full, dim=self.axis).any(dim=-1)
+        joined = torch.cat(full, dim=self.axis)
+        # Keras 2 required every feature to be unmasked, Keras 3 one (see ketorch.config).
+        return joined.all(dim=-1) if _keras2_mask_merging() else joined.any(dim=-1)
 
     def get_config(self):
         config = super().get_config()

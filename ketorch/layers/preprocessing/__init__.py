@@ -1,4 +1,4 @@
-"""Preprocessing layers: rescaling, feature normalization, category encoding."""
+"""Preprocessing layers: rescaling, normalization, encoding, hashing, image augmentation."""
 
 from .category_encoding import CategoryEncoding
 from .normalization import Normalization

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..layer import Layer
+from . import vocabulary_file
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 _IGNORED = -1  # id of a mask token in a non-int mode: encodes to nothing
@@ -137,7 +138,8 @@ class IndexLookup(Layer):
         self.output_mode = output_mode
         self.sparse = False
         self.pad_to_max_tokens = pad_to_max_tokens
-        self.input_vocabulary = vocabulary if not isinstance(vocabulary, str) else None
+        is_path = isinstance(vocabulary, (str, os.PathLike))
+        self.input_vocabulary = None if is_path else vocabulary
         self.input_idf_weights = idf_weights
         self._has_input_vocabulary = has_input_vocabulary
         self._frozen_vocab_size = vocabulary_size
@@ -192,12 +194,16 @@ class IndexLookup(Layer):
 
         Args:
             vocabulary: A list, tuple, 1D array or tensor of tokens, or the
-                path of a text file with one token per line. It may start
+                path of a UTF-8 text file with one token per line (a regular
+                file within ``vocabulary_file.MAX_VOCABULARY_FILE_BYTES``;
+                refused while a model loads in safe mode). It may start
                 with the mask and OOV tokens, in the layer's order.
             idf_weights: Inverse document frequencies, one per vocabulary
                 entry; required in ``tf_idf`` mode only.
         """
         name = type(self).__name__
+        if isinstance(vocabulary, (str, os.PathLike)):
+            vocabulary_file.check_path_allowed(self, "vocabulary", vocabulary)
         if self.output_mode == "tf_idf" and idf_weights is None:
             raise ValueError(
                 f"{name} in tf_idf mode needs `idf_weights`. Received: idf_weights=None"
@@ -212,12 +218,9 @@ class IndexLookup(Layer):
                 raise ValueError(
                     f"{name} in tf_idf mode cannot read a vocabulary file. Received: {vocabulary}"
                 )
-            if not os.path.exists(vocabulary):
-                raise ValueError(
-                    f"Vocabulary file {vocabulary} does not exist. Received: vocabulary={vocabulary!r}"
-                )
-            with open(vocabulary, encoding="utf-8") as f:
-                vocabulary = f.read().splitlines()
+            vocabulary = vocabulary_file.read_vocabulary_file(
+                vocabulary, vocabulary_file.describe(self)
+            )
         if isinstance(vocabulary, torch.Tensor):
             vocabulary = vocabulary.detach().cpu().numpy()
         tokens = [self._as_token(t) for t in np.asarray(vocabulary, dtype=object).reshape(-1)]

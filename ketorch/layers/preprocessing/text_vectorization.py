@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import string
 
@@ -9,6 +10,7 @@ import numpy as np
 import torch
 
 from ..layer import Layer
+from . import vocabulary_file
 from .index_lookup import encode_ids, standardize_output_mode
 from .string_lookup import StringLookup, to_string_array
 
@@ -93,6 +95,8 @@ class TextVectorization(Layer):
         vocabulary_size = kwargs.pop("vocabulary_size", None)
         has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         super().__init__(**kwargs)
+        if isinstance(vocabulary, (str, os.PathLike)):  # name this layer, not its inner lookup
+            vocabulary_file.check_path_allowed(self, "vocabulary", vocabulary)
         _validate_choice(standardize, _STANDARDIZE, "standardize")
         _validate_choice(split, _SPLIT, "split")
         output_mode = standardize_output_mode(output_mode, "TextVectorization")

@@ -1,5 +1,6 @@
 """Recurrent layers."""
 
+from .. import _keras2_paths
 from .bidirectional import Bidirectional
 from .gru import GRU
 from .gru_cell import GRUCell
@@ -21,3 +22,8 @@ __all__ = [
     "SimpleRNNCell",
     "TimeDistributed",
 ]
+
+
+def __getattr__(name):
+    # Keras 2 path: `from keras.layers.recurrent import ...` (names that live elsewhere now).
+    return _keras2_paths.lookup("recurrent", name)

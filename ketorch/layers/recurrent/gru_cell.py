@@ -6,6 +6,7 @@ import torch
 
 from ... import activations, constraints, initializers, regularizers
 from ..layer import Layer
+from .dropout_cell import DropoutCellMixin
 from .gru_loop import loop_gru
 from .gru_loop import supports as loop_supports
 from .lstm_ops import dropout_masks
@@ -16,7 +17,7 @@ _TANH = (activations.tanh, torch.tanh)
 _SIGMOID = (activations.sigmoid, torch.sigmoid)
 
 
-class GRUCell(Layer):
+class GRUCell(DropoutCellMixin, Layer):
     """One GRU step (Cho et al., 2014); :class:`~ketorch.layers.GRU` runs it over time.
 
     Weights, in Keras's layout and order: ``kernel`` ``(input_dim, 3 * units)``,
@@ -56,6 +57,8 @@ class GRUCell(Layer):
         >>> h.shape
         torch.Size([2, 4])
     """
+
+    _gate_count = 3  # z, r, h: Keras draws one dropout mask per gate with recurrent dropout
 
     def __init__(
         self,
@@ -138,9 +141,11 @@ class GRUCell(Layer):
     def call(self, inputs, states, training=None):
         """One step: ``inputs`` ``(batch, input_dim)``, ``states`` ``[h]``; returns ``(h, [h])``.
 
-        Dropout is applied by the RNN layer (one mask per sequence), not here.
+        In training, dropout uses masks drawn at the first step and kept until
+        :meth:`reset_dropout_mask` (the RNN layer resets them after each sequence).
         """
         h = states[0] if isinstance(states, (list, tuple)) else states
+        in_masks, rec_masks = self.get_step_dropout_masks(inputs, h, training)
         out, h = generic_gru(
             inputs.unsqueeze(1),
             h,
@@ -150,6 +155,8 @@ class GRUCell(Layer):
             self.activation,
             self.recurrent_activation,
             reset_after=self.reset_after,
+            input_masks=in_masks,
+            recurrent_masks=rec_masks,
             return_sequences=False,
         )
         return h, [h]

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import torch
-
-from ... import activations, backend, regularizers
-from ..input_spec import InputSpec, check_input_spec
-from ..layer import Layer
 from .lstm_cell import LSTMCell
-from .lstm_loop import loop_lstm
-from .lstm_loop import supports as loop_supports
-from .lstm_ops import dropout_masks, fused_lstm, fused_lstm_masked, generic_lstm
-
-_TANH = (activations.tanh, torch.tanh)
-_SIGMOID = (activations.sigmoid, torch.sigmoid)
+from .rnn import RNN
 
 
 def _from_cell(name):
     return property(lambda self: getattr(self.cell, name), doc=f"The cell's ``{name}``.")
 
 
-class LSTM(Layer):
+class LSTM(RNN):
     """Long short-term memory layer (Hochreiter & Schmidhuber, 1997) over ``(batch, time, features)``.
 
     With ``activation="tanh"``, ``recurrent_activation="sigmoid"`` and no
@@ -82,10 +72,6 @@ class LSTM(Layer):
         (torch.Size([2, 5, 4]), torch.Size([2, 4]))
     """
 
-    # compile(jit_compile=True): torch.func.grad unrolls the time loop into a per-step graph
-    # (minutes to compile, slower than the eager fused kernel), so such models train eagerly.
-    _jit_unfriendly = "its time loop unrolls into a graph per timestep"
-
     def __init__(
         self,
         units,
@@ -138,28 +124,23 @@ class LSTM(Layer):
             trainable=kwargs.get("trainable", True),
             name="lstm_cell",
         )
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            zero_output_for_mask=zero_output_for_mask,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         if use_cudnn not in ("auto", True, False):
             raise ValueError(
                 "Argument `use_cudnn` of LSTM must be 'auto', True or False. "
                 f"Received: use_cudnn={use_cudnn!r}"
             )
-        self.cell = cell
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.unroll = bool(unroll)
         self.use_cudnn = use_cudnn
-        self.zero_output_for_mask = bool(zero_output_for_mask)
-        self.supports_masking = True
-        self.input_spec = InputSpec(ndim=3)
-        self.states = None
-        self._expected_batch_size = None
-        self._generator = None
-        if seed is not None:
-            self._generator = torch.Generator()
-            self._generator.manual_seed(int(seed))
 
     units = _from_cell("units")
     activation = _from_cell("activation")
@@ -179,169 +160,5 @@ class LSTM(Layer):
     recurrent_dropout = _from_cell("recurrent_dropout")
     seed = _from_cell("seed")
 
-    def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        check_input_spec(self, self.input_spec, input_shape)
-        if not self.cell.built:
-            self.cell.build((input_shape[0], input_shape[-1]))
-            self.cell.built = True
-        self.input_spec = InputSpec(ndim=3, axes={-1: input_shape[-1]})
-        if self.stateful:
-            if input_shape[0] is None:
-                raise ValueError(
-                    f"Layer '{self.name}' (LSTM) is stateful, so it needs a fixed batch size "
-                    "(pass `batch_size=` to `Input` or `batch_input_shape=`). "
-                    f"Received: input_shape={input_shape}"
-                )
-            self._expected_batch_size = input_shape[0]
-            self.reset_states()
-        self.built = True
-
-    def reset_states(self, states=None) -> None:
-        """Zero the states of a stateful layer (or set them to ``states``, ``[h, c]``)."""
-        if not self.stateful:
-            return
-        batch, units = self._expected_batch_size, self.units
-        device = self.cell.kernel.device
-        if states is None:
-            self.states = [torch.zeros(batch, units, device=device) for _ in range(2)]
-        else:
-            self.states = [backend.to_tensor(s).to(device).detach().clone() for s in states]
-
-    reset_state = reset_states
-
-    def _initial_states(self, x, initial_state):
-        batch = x.shape[0]
-        if initial_state is not None:
-            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else []
-            if len(states) != 2:
-                raise ValueError(
-                    f"Layer '{self.name}' (LSTM) expects `initial_state` to be a list of two "
-                    f"tensors [h, c]. Received: initial_state={initial_state!r}"
-                )
-            return [backend.to_tensor(s).to(device=x.device, dtype=x.dtype) for s in states]
-        if self.stateful:
-            if batch != self._expected_batch_size:
-                raise ValueError(
-                    f"Layer '{self.name}' (LSTM) is stateful with batch size "
-                    f"{self._expected_batch_size}; every batch must have that size. "
-                    f"Received: batch size {batch}"
-                )
-            if self.states[0].device != x.device:
-                self.states = [s.to(x.device) for s in self.states]
-            return self.states
-        return [x.new_zeros(batch, self.units), x.new_zeros(batch, self.units)]
-
-    def call(self, sequences, initial_state=None, mask=None, training=None):
-        cell = self.cell
-        kernel, rec_kernel, bias = cell.kernel, cell.recurrent_kernel, cell.bias
-        if sequences.dim() != 3 or sequences.shape[-1] != kernel.shape[0]:
-            # torch.lstm does not check the feature size itself.
-            check_input_spec(self, self.input_spec, tuple(sequences.shape))
-        x = sequences if sequences.dtype == kernel.dtype else sequences.to(kernel.dtype)
-        h0, c0 = self._initial_states(x, initial_state)
-        if mask is not None:
-            if isinstance(mask, (list, tuple)):
-                mask = mask[0]
-            mask = mask.to(device=x.device, dtype=torch.bool)
-        if self.go_backwards:
-            x = x.flip(1)
-            mask = mask.flip(1) if mask is not None else None
-        rec_dropout = bool(training) and 0.0 < cell.recurrent_dropout < 1.0
-        in_dropout = bool(training) and 0.0 < cell.dropout < 1.0
-        batch, features = x.shape[0], x.shape[2]
-        fused = (
-            cell.activation in _TANH and cell.recurrent_activation in _SIGMOID and not rec_dropout
-        )
-        if fused:
-            if in_dropout:
-                keep = dropout_masks((batch, features), cell.dropout, None, x, self._generator)
-                x = x * keep.unsqueeze(1)
-            if mask is None:
-                out, h, c = fused_lstm(x, h0, c0, kernel, rec_kernel, bias)
-            else:
-                need_cell = self.return_state or self.stateful
-                out, h, c = fused_lstm_masked(
-                    x, mask, h0, c0, kernel, rec_kernel, bias, need_cell, self.zero_output_for_mask
-                )
-            last = out[:, -1]
-        elif (
-            mask is None
-            and not rec_dropout
-            and loop_supports(cell.activation, cell.recurrent_activation)
-        ):
-            # e.g. Keras 2's recurrent_activation="hard_sigmoid": a loop with a hand-written
-            # backward (lstm_loop.py), several times faster than the autograd-recorded loop.
-            if in_dropout:
-                keep = dropout_masks((batch, features), cell.dropout, None, x, self._generator)
-                x = x * keep.unsqueeze(1)
-            out, h, c = loop_lstm(
-                x, h0, c0, kernel, rec_kernel, bias, cell.activation, cell.recurrent_activation,
-                self.return_sequences,
-            )  # fmt: skip
-            last = h
-        else:
-            in_masks = rec_masks = None
-            if in_dropout:
-                count = 4 if rec_dropout else None  # Keras: per-gate masks with recurrent dropout
-                in_masks = dropout_masks((batch, features), cell.dropout, count, x, self._generator)
-            if rec_dropout:
-                rec_masks = dropout_masks(
-                    (batch, self.units), cell.recurrent_dropout, 4, x, self._generator
-                )
-            out, h, c = generic_lstm(
-                x,
-                h0,
-                c0,
-                kernel,
-                rec_kernel,
-                bias,
-                cell.activation,
-                cell.recurrent_activation,
-                mask=mask,
-                input_masks=in_masks,
-                recurrent_masks=rec_masks,
-                zero_output=self.zero_output_for_mask,
-                return_sequences=self.return_sequences,
-            )
-            last = out[:, -1]
-        if self.stateful:
-            self.states = [h.detach(), c.detach()]
-        output = out if self.return_sequences else last
-        if self.return_state:
-            return [output, h, c]
-        return output
-
-    def compute_output_shape(self, input_shape):
-        batch, steps = input_shape[0], input_shape[1]
-        output = (batch, steps, self.units) if self.return_sequences else (batch, self.units)
-        if self.return_state:
-            return [output, (batch, self.units), (batch, self.units)]
-        return output
-
-    def compute_mask(self, inputs, mask=None):
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        output_mask = mask if self.return_sequences else None
-        if self.return_state:
-            return [output_mask, None, None]
-        return output_mask
-
     def get_config(self):
-        config = super().get_config()
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        config.update(
-            {
-                "return_sequences": self.return_sequences,
-                "return_state": self.return_state,
-                "go_backwards": self.go_backwards,
-                "stateful": self.stateful,
-                "unroll": self.unroll,
-                "zero_output_for_mask": self.zero_output_for_mask,
-                **cell_config,
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            }
-        )
-        return config
+        return self._flat_config()

@@ -6,9 +6,16 @@ import torch
 
 from ... import activations, constraints, initializers, regularizers
 from ..layer import Layer
+from .dropout_cell import DropoutCellMixin
+from .lstm_loop import loop_lstm
+from .lstm_loop import supports as loop_supports
+from .lstm_ops import dropout_masks, fused_lstm, fused_lstm_masked, generic_lstm
+
+_TANH = (activations.tanh, torch.tanh)
+_SIGMOID = (activations.sigmoid, torch.sigmoid)
 
 
-class LSTMCell(Layer):
+class LSTMCell(DropoutCellMixin, Layer):
     """One LSTM step; :class:`~ketorch.layers.LSTM` owns a cell and runs it over time.
 
     Weights, in Keras's layout and order: ``kernel`` ``(input_dim, 4 * units)``,
@@ -46,6 +53,9 @@ class LSTMCell(Layer):
         >>> h.shape
         torch.Size([2, 4])
     """
+
+    _gate_count = 4  # i, f, c, o: Keras draws one dropout mask per gate with recurrent dropout
+    _carry_is_optional = True  # run_sequence takes need_cell (see RNN.call)
 
     def __init__(
         self,
@@ -141,16 +151,75 @@ class LSTMCell(Layer):
         return torch.cat([torch.as_tensor(p, dtype=dtype) for p in parts])
 
     def call(self, inputs, states, training=None):
-        """One step: ``inputs`` ``(batch, input_dim)``, ``states`` ``[h, c]``; returns ``(h, [h, c])``."""
+        """One step: ``inputs`` ``(batch, input_dim)``, ``states`` ``[h, c]``; returns ``(h, [h, c])``.
+
+        In training, dropout uses masks drawn at the first step and kept until
+        :meth:`reset_dropout_mask` (the RNN layer resets them after each sequence).
+        """
         h, c = states[0], states[1]
-        z = inputs @ self.kernel + h @ self.recurrent_kernel
-        if self.bias is not None:
-            z = z + self.bias
-        i, f, g, o = z.chunk(4, dim=-1)
-        act, ract = self.activation, self.recurrent_activation
-        c = ract(f) * c + ract(i) * act(g)
-        h = ract(o) * act(c)
+        in_masks, rec_masks = self.get_step_dropout_masks(inputs, h, training)
+        _, h, c = generic_lstm(
+            inputs.unsqueeze(1), h, c, self.kernel, self.recurrent_kernel, self.bias,
+            self.activation, self.recurrent_activation, input_masks=in_masks,
+            recurrent_masks=rec_masks, return_sequences=False,
+        )  # fmt: skip
         return h, [h, c]
+
+    def run_sequence(
+        self,
+        x,
+        states,
+        mask=None,
+        training=False,
+        generator=None,
+        zero_output=False,
+        return_sequences=True,
+        need_cell=True,
+    ):
+        """Run over ``(batch, time, features)``; returns ``(outputs, [h, c])``.
+
+        The one place that picks the LSTM kernel: tanh/sigmoid without recurrent
+        dropout runs torch's fused LSTM (oneDNN/cuDNN), masks included; other
+        activations without masks or recurrent dropout run the loop with a
+        hand-written backward; everything else runs the generic time loop. Dropout
+        masks are drawn once per sequence (per gate with recurrent dropout, as Keras).
+        ``outputs[:, -1]`` is always the last output.
+        """
+        h0, c0 = states[0], states[1]
+        kernel, rec_kernel, bias = self.kernel, self.recurrent_kernel, self.bias
+        act, ract = self.activation, self.recurrent_activation
+        rec_dropout = bool(training) and 0.0 < self.recurrent_dropout < 1.0
+        in_dropout = bool(training) and 0.0 < self.dropout < 1.0
+        batch, features = x.shape[0], x.shape[2]
+        simple = not rec_dropout and (
+            (act in _TANH and ract in _SIGMOID) or (mask is None and loop_supports(act, ract))
+        )
+        if simple and in_dropout:
+            x = x * dropout_masks((batch, features), self.dropout, None, x, generator).unsqueeze(1)
+        if simple and act in _TANH and ract in _SIGMOID:
+            if mask is None:
+                out, h, c = fused_lstm(x, h0, c0, kernel, rec_kernel, bias)
+            else:
+                out, h, c = fused_lstm_masked(
+                    x, mask, h0, c0, kernel, rec_kernel, bias, need_cell, zero_output
+                )
+            return out, [h, c]
+        if simple:
+            # e.g. Keras 2's recurrent_activation="hard_sigmoid": a loop with a hand-written
+            # backward (lstm_loop.py), several times faster than the autograd-recorded loop.
+            out, h, c = loop_lstm(x, h0, c0, kernel, rec_kernel, bias, act, ract, return_sequences)
+            return (out if return_sequences else h.unsqueeze(1)), [h, c]
+        in_masks = rec_masks = None
+        if in_dropout:
+            count = 4 if rec_dropout else None  # Keras: per-gate masks with recurrent dropout
+            in_masks = dropout_masks((batch, features), self.dropout, count, x, generator)
+        if rec_dropout:
+            rec_masks = dropout_masks((batch, self.units), self.recurrent_dropout, 4, x, generator)
+        out, h, c = generic_lstm(
+            x, h0, c0, kernel, rec_kernel, bias, act, ract, mask=mask, input_masks=in_masks,
+            recurrent_masks=rec_masks, zero_output=zero_output, return_sequences=return_sequences,
+        )  # fmt: skip
+        return out, [h, c]
 
     def get_initial_state(self, batch_size=None):
         """Zero ``[h, c]`` states of shape ``(batch_size, units)``."""

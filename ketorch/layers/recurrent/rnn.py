@@ -1,4 +1,4 @@
-"""RNN: runs a recurrent cell over the time axis; the base of SimpleRNN and GRU."""
+"""RNN: runs a recurrent cell over the time axis; the base of SimpleRNN, GRU and LSTM."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import torch
 from ... import backend, regularizers
 from ..input_spec import InputSpec, check_input_spec
 from ..layer import Layer
+from .dropout_cell import reset_dropout_masks
 
 
 def _recurrent_classes():
@@ -48,10 +49,11 @@ class RNN(Layer):
 
     Any cell works if it has a ``state_size`` (int or list of ints) and a
     ``call(inputs, states)`` returning ``(output, new_states)``; it then runs
-    as a per-step loop. ketorch's :class:`SimpleRNNCell` and :class:`GRUCell`
-    run through the same fused kernels as :class:`SimpleRNN` and :class:`GRU`
-    (dropout included). Other cells (such as ``LSTMCell``) run the plain loop,
-    which does not apply the cell's ``dropout`` arguments.
+    as a per-step loop. ketorch's :class:`SimpleRNNCell`, :class:`GRUCell`
+    and :class:`LSTMCell` run through the same kernels as :class:`SimpleRNN`,
+    :class:`GRU` and :class:`LSTM`, dropout included. In the per-step loop
+    (stacked cells, custom cells), ketorch's cells apply their ``dropout`` and
+    ``recurrent_dropout`` with masks drawn once per sequence, as Keras does.
 
     Args:
         cell: The cell (a layer instance).
@@ -97,11 +99,10 @@ class RNN(Layer):
         zero_output_for_mask=False,
         **kwargs,
     ):
-        if isinstance(cell, (list, tuple)):
-            raise ValueError(
-                "Argument `cell` of RNN must be a single cell; stacked cells (a list) are not "
-                f"supported. Stack RNN layers instead. Received: cell={cell!r}"
-            )
+        if isinstance(cell, (list, tuple)):  # a list of cells runs as one stacked cell
+            from .stacked_rnn_cells import StackedRNNCells
+
+            cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
             raise ValueError(
                 "Argument `cell` of RNN must have a `call(inputs, states)` method and a "
@@ -129,7 +130,10 @@ class RNN(Layer):
     def state_size(self) -> list:
         """The cell's state sizes, as a list."""
         size = self.cell.state_size
-        return [size] if isinstance(size, int) else list(size)
+        if isinstance(size, int):
+            return [size]
+        # Stacked cells nest their sizes per cell; the time loop works on the flat list.
+        return [n for s in size for n in (s if isinstance(s, (list, tuple)) else [s])]
 
     @property
     def _output_size(self) -> int:
@@ -185,6 +189,8 @@ class RNN(Layer):
             states = initial_state
             if isinstance(states, torch.Tensor) or not isinstance(states, (list, tuple)):
                 states = [states]
+            # Stacked cells take their initial states nested per cell.
+            states = [t for s in states for t in (s if isinstance(s, (list, tuple)) else [s])]
             if len(states) != count:
                 raise ValueError(
                     f"Layer '{self.name}' ({type(self).__name__}) expects `initial_state` to be "
@@ -222,6 +228,10 @@ class RNN(Layer):
             mask = mask.flip(1) if mask is not None else None
         run = getattr(self.cell, "run_sequence", None)
         if run is not None:
+            extra = {}
+            if getattr(self.cell, "_carry_is_optional", False):
+                # LSTM's masked kernel can skip rebuilding the final carry nobody reads.
+                extra["need_cell"] = self.return_state or self.stateful
             out, states = run(
                 x,
                 states,
@@ -230,6 +240,7 @@ class RNN(Layer):
                 generator=self._generator,
                 zero_output=self.zero_output_for_mask,
                 return_sequences=self.return_sequences,
+                **extra,
             )
         else:
             out, states = self._loop(x, states, mask, training)
@@ -237,14 +248,20 @@ class RNN(Layer):
             self.states = [s.detach() for s in states]
         output = out if self.return_sequences else out[:, -1]
         if self.return_state:
-            return [output, *states]
+            return [output, *self._nest(states)]
         return output
+
+    def _nest(self, flat):
+        """Final states as the cell structures them (per cell, for stacked cells)."""
+        nest = getattr(self.cell, "nest_states", None)
+        return nest(list(flat)) if nest is not None else list(flat)
 
     def _loop(self, x, states, mask, training):
         """Generic per-step loop for cells without a ``run_sequence`` kernel."""
         cell = self.cell
         kwargs = {"training": training} if getattr(cell, "_call_has_training", False) else {}
         outs, prev = [], None
+        reset_dropout_masks(cell)  # masks are drawn at the first step, kept for the sequence
         for t in range(x.shape[1]):
             out, new = cell(x[:, t], list(states), **kwargs)
             new = list(new) if isinstance(new, (list, tuple)) else [new]
@@ -259,6 +276,7 @@ class RNN(Layer):
                 prev = out
             states = new
             outs.append(out)
+        reset_dropout_masks(cell)
         return torch.stack(outs, dim=1), states
 
     def compute_output_shape(self, input_shape):
@@ -266,7 +284,8 @@ class RNN(Layer):
         size = self._output_size
         output = (batch, steps, size) if self.return_sequences else (batch, size)
         if self.return_state:
-            return [output, *[(batch, n) for n in self.state_size]]
+            shapes = self._nest([(batch, n) for n in self.state_size])
+            return [output, *shapes]
         return output
 
     def compute_mask(self, inputs, mask=None):
@@ -274,7 +293,7 @@ class RNN(Layer):
             mask = mask[0]
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None] * len(self.state_size)
+            return [output_mask] + [None] * len(self._nest(self.state_size))
         return output_mask
 
     def get_config(self):

@@ -6,6 +6,7 @@ import torch
 
 from ... import activations, constraints, initializers, regularizers
 from ..layer import Layer
+from .dropout_cell import DropoutCellMixin
 from .lstm_ops import dropout_masks
 from .rnn_ops import fused_masked, fused_simple_rnn, generic_simple_rnn
 
@@ -27,7 +28,7 @@ def check_rnn_args(layer_name, units, dropout, recurrent_dropout):
             )
 
 
-class SimpleRNNCell(Layer):
+class SimpleRNNCell(DropoutCellMixin, Layer):
     """One step of a fully connected RNN: ``h' = activation(x·kernel + h·recurrent_kernel + bias)``.
 
     :class:`~ketorch.layers.SimpleRNN` owns a cell and runs it over time.
@@ -137,9 +138,15 @@ class SimpleRNNCell(Layer):
     def call(self, inputs, states, training=None):
         """One step: ``inputs`` ``(batch, input_dim)``, ``states`` ``[h]``; returns ``(h, [h])``.
 
-        Dropout is applied by the RNN layer (one mask per sequence), not here.
+        In training, dropout uses masks drawn at the first step and kept until
+        :meth:`reset_dropout_mask` (the RNN layer resets them after each sequence).
         """
         h = states[0] if isinstance(states, (list, tuple)) else states
+        in_mask, rec_mask = self.get_step_dropout_masks(inputs, h, training)
+        if in_mask is not None:
+            inputs = inputs * in_mask
+        if rec_mask is not None:
+            h = h * rec_mask
         z = inputs @ self.kernel + h @ self.recurrent_kernel
         if self.bias is not None:
             z = z + self.bias

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from ..core.wrapper import Wrapper
 from ..layer import Layer
 from .rnn import deserialize_layer
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to each step of ``(batch, time, ...)`` inputs, with shared weights.
 
     The time axis is folded into the batch, the layer runs once on
@@ -37,8 +38,7 @@ class TimeDistributed(Layer):
                 "Argument `layer` of TimeDistributed must be a layer instance (such as "
                 f"`Dense(8)`). Received: layer={layer!r}"
             )
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     def _child_shape(self, input_shape):

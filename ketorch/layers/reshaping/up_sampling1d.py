@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..input_spec import InputSpec
+from ..input_spec import InputSpec, check_input_spec
 from ..layer import Layer
 
 
@@ -41,6 +41,8 @@ class UpSampling1D(Layer):
         self.built = True
 
     def call(self, inputs):
+        if inputs.ndim != 3:  # eager calls skip the spec check; unpacking would fail unclearly
+            check_input_spec(self, self.input_spec, tuple(inputs.shape))
         b, t, f = inputs.shape
         return inputs.unsqueeze(2).expand(b, t, self.size, f).reshape(b, t * self.size, f)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from ..convolutional.base_conv import normalize_data_format, normalize_tuple
-from ..input_spec import InputSpec
+from ..input_spec import InputSpec, check_input_spec
 from ..layer import Layer
 
 _INTERPOLATIONS = ("nearest", "bilinear", "bicubic")
@@ -53,6 +53,8 @@ class UpSampling2D(Layer):
         self.built = True
 
     def call(self, inputs):
+        if inputs.ndim != 4:  # eager calls skip the spec check; unpacking would fail unclearly
+            check_input_spec(self, self.input_spec, tuple(inputs.shape))
         sh, sw = self.size
         channels_first = self.data_format == "channels_first"
         if self.interpolation == "nearest":

@@ -1,0 +1,169 @@
+"""What every application builder does the same way: check the common arguments, make
+the image input, add the optional global pooling, wrap the graph in a model, and load
+weights (Keras's published ImageNet files from Keras's cache, or a file the user names).
+
+Keras's weight files live in ``~/.keras/models/`` (``$KERAS_HOME/models/``) under the
+names Keras gives them, so a machine where Keras already downloaded them works offline.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ketorch import backend, layers
+from ketorch.utils.download import DownloadError
+
+WEIGHTS_CACHE_SUBDIR = "models"
+
+
+def keras_saveable(module: str):
+    """Class decorator for the applications' own layers: saved under Keras's module and
+    name (``keras.src.applications.<module>``), so Keras loads ketorch's ``.keras`` files
+    of these models and ketorch loads Keras's."""
+
+    def register(cls: type) -> type:
+        from ketorch.saving.object_registration import get_custom_objects
+
+        cls._keras_module = f"keras.src.applications.{module}"
+        get_custom_objects().setdefault(cls.__name__, cls)
+        return cls
+
+    return register
+
+
+def channels_last() -> bool:
+    return backend.image_data_format() == "channels_last"
+
+
+def bn_axis() -> int:
+    """The channel axis of a 4D image batch, as the BatchNormalization layers take it."""
+    return 3 if channels_last() else 1
+
+
+def _is_existing_path(weights: Any) -> bool:
+    return isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
+
+
+def check_common_args(
+    weights: Any,
+    include_top: bool,
+    classes: int,
+    pooling: Any = None,
+    classifier_activation: Any = "softmax",
+) -> None:
+    """The argument rules all architectures share, checked before anything is built.
+
+    Raises:
+        ValueError: `weights` is neither None, ``"imagenet"`` nor an existing file;
+            ImageNet weights with the classifier head but ``classes != 1000``; an
+            unknown `pooling` mode; pretrained weights with a classifier activation
+            other than softmax or none.
+    """
+    if not (weights is None or weights == "imagenet" or _is_existing_path(weights)):
+        raise ValueError(
+            "The `weights` argument should be either `None` (random initialization), "
+            "'imagenet' (pre-training on ImageNet), or the path to the weights file to be "
+            f"loaded.  Received: weights={weights}"
+        )
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError(
+            "If using `weights='imagenet'` with `include_top=True`, `classes` should be "
+            f"1000.  Received classes={classes}"
+        )
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"`pooling` must be None, 'avg' or 'max'. Received: pooling={pooling!r}")
+    if include_top:
+        from ketorch.applications.imagenet_utils import validate_activation
+
+        validate_activation(classifier_activation, weights)
+
+
+def check_channels_last(family: str) -> None:
+    if not channels_last():
+        raise ValueError(
+            f"{family} does not support the `channels_first` image data format. Switch to "
+            "`channels_last` with `keras.backend.set_image_data_format('channels_last')` "
+            "or in ~/.keras/keras.json."
+        )
+
+
+def image_input(input_tensor: Any, input_shape: tuple) -> Any:
+    """The symbolic image the network starts from: a new ``Input``, the given symbolic
+    tensor, or an ``Input`` wrapping the given concrete tensor."""
+    if input_tensor is None:
+        return layers.Input(shape=input_shape)
+    if backend.is_keras_tensor(input_tensor):
+        return input_tensor
+    return layers.Input(tensor=input_tensor, shape=input_shape)
+
+
+def model_inputs(input_tensor: Any, img_input: Any) -> Any:
+    """The model's inputs: the ``Input`` tensors `input_tensor` was computed from."""
+    if input_tensor is None:
+        return img_input
+    from ketorch.utils.config_utils import get_source_inputs
+
+    sources = get_source_inputs(input_tensor)
+    if isinstance(sources, list) and len(sources) == 1:
+        return sources[0]
+    return sources
+
+
+def global_pool(x: Any, pooling: str | None, avg_name: str | None = None, max_name=None) -> Any:
+    """The optional feature-extractor pooling of ``include_top=False`` models."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=avg_name)(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=max_name)(x)
+    return x
+
+
+def fetch_weights(arch: str, file_name: str, origin: str, file_hash: str | None) -> str:
+    """The path of one of Keras's published weight files, from the cache or downloaded.
+
+    Raises:
+        DownloadError: Not cached (or cached with the wrong hash) and not downloadable;
+            the message names the file, its URL and where to save it.
+    """
+    from ketorch.utils.file_utils import get_file
+
+    try:
+        return get_file(file_name, origin, cache_subdir=WEIGHTS_CACHE_SUBDIR, file_hash=file_hash)
+    except DownloadError as e:
+        raise DownloadError(
+            f"Cannot load the ImageNet weights of {arch}: {e} Alternatively, pass the path "
+            "of a weights file as `weights=`, or `weights=None` for random initialization."
+        ) from e
+
+
+def make_model(
+    inputs: Any,
+    outputs: Any,
+    name: str,
+    weights: Any,
+    arch: str,
+    imagenet_file: tuple[str, str, str | None] | None = None,
+) -> Any:
+    """Wraps the graph in a Functional model and loads its weights.
+
+    `imagenet_file` is ``(file name, URL, hash)`` of the Keras weight file that
+    ``weights="imagenet"`` loads.
+    """
+    from ketorch.models import Model
+
+    model = Model(inputs, outputs, name=name)
+    if weights == "imagenet":
+        if imagenet_file is None:
+            raise ValueError(f"No ImageNet weights are published for this {arch} configuration.")
+        path = fetch_weights(arch, *imagenet_file)
+        try:
+            model.load_weights(path)
+        except (ValueError, OSError) as e:
+            raise ValueError(
+                f"The ImageNet weights file {path} of {arch} cannot be loaded: {e} If the "
+                "file is damaged, delete it so that it is downloaded again."
+            ) from e
+    elif weights is not None:
+        model.load_weights(os.fspath(weights))
+    return model
