@@ -18,7 +18,6 @@ import types
 
 import torch
 
-from .. import shape_inference
 from ..layer import Layer
 from ..node import KerasTensor, flatten, map_structure
 
@@ -211,8 +210,7 @@ class Lambda(Layer):
                 lambda t: torch.empty(t.shape, dtype=dtype, device="meta"), symbolic
             )
             try:
-                with shape_inference.MetaMode():  # factories inside the function stay meta
-                    return _shapes_of(self.call(meta))
+                return _shapes_of(self.call(meta))
             except Exception:  # noqa: BLE001 - e.g. the function needs real values
                 pass
         return _shapes_of(self._spec_by_running((symbolic,), {}))
