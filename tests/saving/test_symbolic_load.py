@@ -47,7 +47,12 @@ def _run_limited(code: str) -> dict:
                 return [type(e).__name__, str(e)]
         """
     )
-    epilogue = '\nreport("maxrss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n'
+    # VmHWM (peak resident set of this address space) is reset by exec; ru_maxrss is not, so
+    # it would report the pytest parent's peak when the suite runs in one process.
+    epilogue = (
+        "\nreport('maxrss_mb', int([l.split()[1] for l in open('/proc/self/status') "
+        "if l.startswith('VmHWM')][0]) // 1024)\n"
+    )
     env = {
         **os.environ,
         "KERAS_BACKEND": "torch",
