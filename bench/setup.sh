@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create bench/.venv, the benchmark's own environment (separate from the test .venv), holding
-# ketorch and its peers: Keras 3 with the jax, tensorflow and torch backends, and plain torch.
+# ketorch and its peers: Keras 3 with the jax, tensorflow and torch backends, and plain torch
+# (plus scikit-learn, whose train_test_split the seed workflow uses).
 #
 # torch is pinned to the 2.13.0 CPU wheel that this machine has on disk; asking for a plain
 # `torch` would pull a multi-GB CUDA build. Idempotent: when everything already imports, it
@@ -27,7 +28,7 @@ import torch
 want = sys.argv[1]
 if not torch.__version__.startswith(want):
     sys.exit(f"bench/.venv has torch {torch.__version__}, expected {want}")
-import jax, numpy, h5py, psutil, tensorflow  # noqa: E401,F401
+import jax, numpy, h5py, psutil, sklearn, tensorflow  # noqa: E401,F401
 import ketorch  # noqa: F401
 EOF
   for backend in jax tensorflow torch; do
@@ -42,7 +43,7 @@ quick_check() {
 import importlib.metadata as md
 import importlib.util
 import sys
-for name in ("jax", "jaxlib", "keras", "numpy", "h5py", "psutil"):
+for name in ("jax", "jaxlib", "keras", "numpy", "h5py", "psutil", "scikit-learn"):
     md.version(name)
 if importlib.util.find_spec("tensorflow") is None:
     sys.exit("no tensorflow")
@@ -67,7 +68,7 @@ TF_PKG=tensorflow-cpu
 if ! "$BPY" -m pip download -q --no-deps -d "$(mktemp -d)" tensorflow-cpu >/dev/null 2>&1; then
   TF_PKG=tensorflow
 fi
-"$BPY" -m pip install -q -c "$CONSTRAINTS" numpy h5py psutil keras "jax[cpu]" "$TF_PKG"
+"$BPY" -m pip install -q -c "$CONSTRAINTS" numpy h5py psutil scikit-learn keras "jax[cpu]" "$TF_PKG"
 "$BPY" -m pip install -q -c "$CONSTRAINTS" --no-deps -e "$ROOT"
 
 if ! check; then

@@ -1,10 +1,12 @@
 """One benchmark measurement in its own process: one impl, one workload, one device.
 
-Builds the model, makes the data (numpy, fixed seed), warms up (untimed), then times one epoch of
-``fit`` and one pass of ``predict``, and prints one line ``BENCH_RESULT {json}`` on stdout.
+Builds the model, makes the data (numpy, fixed seed), warms up (timed apart: ``warmup_s``), then
+times one epoch of ``fit`` and one pass of ``predict`` at each prediction batch size, and prints one
+line ``BENCH_RESULT {json}`` on stdout.
 
 Usage:
     python bench/worker.py --impl ketorch --workload mlp --device cpu --size tiny
+        [--predict-batch 32,256] [--threads N]
 """
 
 from __future__ import annotations
@@ -46,7 +48,32 @@ def _parse(argv):
     p.add_argument("--size", default="full")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: each's own)")
+    p.add_argument(
+        "--predict-batch",
+        type=parse_batches,
+        default=None,
+        help="comma-separated predict batch sizes (default: 32,256)",
+    )
     return p.parse_args(argv)
+
+
+def parse_batches(value: str) -> tuple[int, ...]:
+    """``"32,256"`` -> ``(32, 256)``: positive, distinct, in the order given."""
+    try:
+        items = tuple(dict.fromkeys(int(v) for v in value.split(",") if v.strip()))
+    except ValueError:
+        items = ()
+    if not items or any(b < 1 for b in items):
+        raise argparse.ArgumentTypeError(
+            f"--predict-batch takes positive integers separated by commas. Received: {value!r}"
+        )
+    return items
+
+
+def _predict_counts(plan, batches) -> dict[int, int]:
+    """Samples predicted at each batch size: the plan's count, cut to a multiple of the batch when
+    it holds at least one full batch (so no partial last batch makes jax/tensorflow recompile)."""
+    return {b: (plan.predict // b) * b if plan.predict >= b else plan.predict for b in batches}
 
 
 def _set_env(impl: str, device: str, threads: int | None) -> None:
@@ -149,11 +176,16 @@ def _run_keras(args, plan, result):
     def head(a, n):
         return [v[:n] for v in a] if isinstance(a, list) else a[:n]
 
+    counts = _predict_counts(plan, args.predict_batch)
     t0 = time.perf_counter()
     model.fit(head(x, plan.warmup), y[: plan.warmup], batch_size=32, epochs=1, verbose=0)
-    model.predict(head(xp, plan.warmup), batch_size=32, verbose=0)
+    _sync(args)
+    result["warmup_fit_s"] = time.perf_counter() - t0
+    for b, n in counts.items():  # one warm-up predict per batch size: jax/tf compile per shape
+        model.predict(head(xp, min(n, max(b, plan.warmup // b * b))), batch_size=b, verbose=0)
     _sync(args)
     result["warmup_s"] = time.perf_counter() - t0
+    result["warmup_predict_s"] = result["warmup_s"] - result["warmup_fit_s"]
     _reset_cuda_peak(args)
 
     t0 = time.perf_counter()
@@ -162,11 +194,20 @@ def _run_keras(args, plan, result):
     result["fit_s"] = time.perf_counter() - t0
     result["final_loss"] = float(history.history["loss"][-1])
 
-    t0 = time.perf_counter()
-    out = model.predict(xp, batch_size=32, verbose=0)
-    _sync(args)
-    result["predict_s"] = time.perf_counter() - t0
-    result["predict_shape"] = list(np.asarray(out).shape)
+    for b, n in counts.items():
+        t0 = time.perf_counter()
+        out = model.predict(head(xp, n), batch_size=b, verbose=0)
+        _sync(args)
+        _record_predict(result, b, n, time.perf_counter() - t0)
+        result["predict_shape"] = list(np.asarray(out).shape)
+
+
+def _record_predict(result: dict, batch: int, samples: int, seconds: float) -> None:
+    result["predict"][str(batch)] = {
+        "samples": samples,
+        "predict_s": seconds,
+        "samples_per_s": samples / seconds,
+    }
 
 
 def _sync(args):
@@ -250,19 +291,24 @@ def _run_torch(args, plan, result):
         return (total_loss / n).item(), (correct.double() / n).item()
 
     @torch.inference_mode()
-    def predict(xs):
+    def predict(xs, batch_size):
         net.eval()
         outs = []
-        for i in range(0, xs.shape[0], BATCH_SIZE):
-            logits = net(xs[i : i + BATCH_SIZE])
+        for i in range(0, xs.shape[0], batch_size):
+            logits = net(xs[i : i + batch_size])
             outs.append(logits.softmax(dim=1) if kind == "multiclass" else logits.sigmoid())
         return torch.cat(outs).cpu().numpy()
 
+    counts = _predict_counts(plan, args.predict_batch)
     t0 = time.perf_counter()
     train_epoch(xt[: plan.warmup], yt[: plan.warmup])
-    predict(xpt[: plan.warmup])
+    _sync(args)
+    result["warmup_fit_s"] = time.perf_counter() - t0
+    for b, n in counts.items():
+        predict(xpt[: min(n, max(b, plan.warmup // b * b))], b)
     _sync(args)
     result["warmup_s"] = time.perf_counter() - t0
+    result["warmup_predict_s"] = result["warmup_s"] - result["warmup_fit_s"]
     _reset_cuda_peak(args)
 
     t0 = time.perf_counter()
@@ -271,10 +317,11 @@ def _run_torch(args, plan, result):
     result["fit_s"] = time.perf_counter() - t0
     result["final_loss"] = loss
 
-    t0 = time.perf_counter()
-    out = predict(xpt)
-    result["predict_s"] = time.perf_counter() - t0
-    result["predict_shape"] = list(np.asarray(out).shape)
+    for b, n in counts.items():
+        t0 = time.perf_counter()
+        out = predict(xpt[:n], b)  # ends with .cpu().numpy(): synchronised
+        _record_predict(result, b, n, time.perf_counter() - t0)
+        result["predict_shape"] = list(np.asarray(out).shape)
 
 
 # ------------------------------------------------------------------------------- helpers ---
@@ -365,7 +412,10 @@ def main(argv=None) -> int:
 
         torch.set_num_threads(args.threads)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from workloads import WORKLOADS, dims_for, plan_for
+    from workloads import PREDICT_BATCHES, WORKLOADS, dims_for, plan_for
+
+    if args.predict_batch is None:
+        args.predict_batch = PREDICT_BATCHES
 
     if args.workload not in WORKLOADS:
         raise SystemExit(f"--workload must be one of {WORKLOADS}. Received: {args.workload}")
@@ -376,6 +426,8 @@ def main(argv=None) -> int:
         "device": args.device,
         "size": args.size,
         "batch_size": 32,
+        "predict_batches": list(args.predict_batch),
+        "predict": {},
         "train_samples": plan.train,
         "predict_samples": plan.predict,
         "warmup_samples": plan.warmup,
@@ -390,7 +442,10 @@ def main(argv=None) -> int:
         else:
             _run_keras(args, plan, result)
         result["train_samples_per_s"] = plan.train / result["fit_s"]
-        result["predict_samples_per_s"] = plan.predict / result["predict_s"]
+        # The first batch size's numbers also under the old flat keys.
+        first = result["predict"][str(args.predict_batch[0])]
+        result["predict_s"] = first["predict_s"]
+        result["predict_samples_per_s"] = first["samples_per_s"]
     except Skip as e:
         result["status"] = "skipped"
         result["notes"].append(str(e))

@@ -14,6 +14,8 @@ import numpy as np
 WORKLOADS = ("mlp", "lstm", "cnn", "transformer")
 SIZES = ("tiny", "small", "full")
 BATCH_SIZE = 32
+# Batch sizes at which predict throughput is measured by default (``run.py --predict-batch``).
+PREDICT_BATCHES = (32, 256)
 
 # Shapes shared by the Keras and torch versions of each model.
 MLP_FEATURES, MLP_CLASSES = 784, 10
@@ -42,7 +44,11 @@ def dims_for(size: str) -> Dims:
 
 @dataclass(frozen=True)
 class Plan:
-    """How many samples one run uses; all are multiples of the batch size.
+    """How many samples one run uses.
+
+    Training and warm-up counts are multiples of the training batch (32); prediction counts are
+    multiples of the largest prediction batch (256) at ``small`` and ``full``, so that no impl
+    meets a partial last batch (jax and tensorflow would recompile for it inside the timing).
 
     Attributes:
         train: samples in the timed ``fit`` (one epoch).
@@ -68,17 +74,17 @@ PLANS: dict[str, dict[str, Plan]] = {
     # About a third of the default's time.
     "small": {
         "mlp": Plan(train=9984, predict=9984, warmup=320),
-        "lstm": Plan(train=320, predict=640, warmup=64),
-        "cnn": Plan(train=64, predict=64, warmup=32),
-        "transformer": Plan(train=192, predict=320, warmup=32),
+        "lstm": Plan(train=320, predict=768, warmup=64),
+        "cnn": Plan(train=64, predict=256, warmup=32),
+        "transformer": Plan(train=192, predict=512, warmup=32),
     },
     # The default: the tutorial's 60,000 MNIST-sized samples for the MLP; the slower models get
     # fewer so that each process measures for roughly 5-60 s on 2 cores.
     "full": {
-        "mlp": Plan(train=60000, predict=60000, warmup=640),
+        "mlp": Plan(train=60000, predict=59904, warmup=640),
         "lstm": Plan(train=1280, predict=2560, warmup=128),
-        "cnn": Plan(train=192, predict=192, warmup=64),
-        "transformer": Plan(train=640, predict=960, warmup=64),
+        "cnn": Plan(train=192, predict=256, warmup=64),
+        "transformer": Plan(train=640, predict=1024, warmup=64),
     },
 }
 

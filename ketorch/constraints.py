@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from ._identifiers import get_from_names, make_deserialize
+
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "serialize"]
 
 _EPS = 1e-7
@@ -98,24 +100,7 @@ _NAMES = {
 
 def get(identifier):
     """Resolve a constraint from ``None``, a name, a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier)
-        if cls is None:
-            raise ValueError(
-                f"Unknown constraint. Valid names are: {', '.join(sorted(_NAMES))}. "
-                f"Received: constraint={identifier!r}"
-            )
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _NAMES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown constraint. Received: constraint={identifier!r}")
-        return cls.from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret constraint. Received: constraint={identifier!r}")
+    return get_from_names(identifier, _NAMES, "constraint")
 
 
 def serialize(constraint):
@@ -129,10 +114,4 @@ def serialize(constraint):
     }
 
 
-def deserialize(config, custom_objects=None):
-    """The constraint described by a serialized ``config`` (see :func:`serialize`)."""
-    if isinstance(config, dict) and custom_objects:
-        cls = custom_objects.get(config.get("class_name"))
-        if cls is not None:
-            return cls.from_config(config.get("config", {}))
-    return get(config)
+deserialize = make_deserialize(get, "constraint", __name__)

@@ -18,6 +18,8 @@ import math
 
 import torch
 
+from ._identifiers import make_deserialize
+
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal",
     "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
@@ -359,13 +361,7 @@ he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunU
 OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
 
 
-def deserialize(config, custom_objects=None):
-    """The initializer described by a serialized ``config`` (see :func:`serialize`)."""
-    if isinstance(config, dict) and custom_objects:
-        cls = custom_objects.get(config.get("class_name"))
-        if cls is not None:
-            return cls.from_config(config.get("config", {}))
-    return get(config)
+deserialize = make_deserialize(get, "initializer", __name__)
 
 
 def __getattr__(name):

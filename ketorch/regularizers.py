@@ -14,6 +14,8 @@ import numbers
 
 import torch
 
+from ._identifiers import get_from_names, make_deserialize
+
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize"]
 
 
@@ -115,24 +117,7 @@ _NAMES = {
 
 def get(identifier):
     """Resolve a regularizer from ``None``, a name, a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier)
-        if cls is None:
-            raise ValueError(
-                f"Unknown regularizer. Valid names are: {', '.join(sorted(_NAMES))}. "
-                f"Received: regularizer={identifier!r}"
-            )
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _NAMES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown regularizer. Received: regularizer={identifier!r}")
-        return cls.from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret regularizer. Received: regularizer={identifier!r}")
+    return get_from_names(identifier, _NAMES, "regularizer")
 
 
 def serialize(regularizer):
@@ -151,10 +136,4 @@ def serialize(regularizer):
 orthogonal_regularizer = OrthogonalRegularizer
 
 
-def deserialize(config, custom_objects=None):
-    """The regularizer described by a serialized ``config`` (see :func:`serialize`)."""
-    if isinstance(config, dict) and custom_objects:
-        cls = custom_objects.get(config.get("class_name"))
-        if cls is not None:
-            return cls.from_config(config.get("config", {}))
-    return get(config)
+deserialize = make_deserialize(get, "regularizer", __name__)

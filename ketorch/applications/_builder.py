@@ -8,7 +8,9 @@ names Keras gives them, so a machine where Keras already downloaded them works o
 
 from __future__ import annotations
 
+import inspect
 import os
+from collections.abc import Callable
 from typing import Any
 
 from ketorch import backend, layers
@@ -108,6 +110,121 @@ def model_inputs(input_tensor: Any, img_input: Any) -> Any:
     if isinstance(sources, list) and len(sources) == 1:
         return sources[0]
     return sources
+
+
+def begin(
+    weights: Any,
+    include_top: bool,
+    classes: int,
+    pooling: Any,
+    classifier_activation: Any,
+    input_tensor: Any,
+    input_shape: Any,
+    default_size: int,
+    min_size: int,
+) -> tuple[Any, tuple]:
+    """The start of every builder: :func:`check_common_args`, the resolved input shape
+    (``imagenet_utils.obtain_input_shape``) and :func:`image_input`.
+
+    Returns:
+        ``(img_input, input_shape)``.
+    """
+    from ketorch.applications import imagenet_utils
+
+    check_common_args(weights, include_top, classes, pooling, classifier_activation)
+    input_shape = imagenet_utils.obtain_input_shape(
+        input_shape,
+        default_size=default_size,
+        min_size=min_size,
+        data_format=backend.image_data_format(),
+        require_flatten=include_top,
+        weights=weights,
+    )
+    return image_input(input_tensor, input_shape), input_shape
+
+
+def classifier_head(
+    x: Any,
+    include_top: bool,
+    pooling: str | None,
+    classes: int,
+    classifier_activation: Any,
+    dropout_rate: float = 0.0,
+    pool_names: tuple[str | None, str | None] = (None, None),
+    **dense_kwargs: Any,
+) -> Any:
+    """The end of the graph: with the top, global average pooling (``avg_pool``), an
+    optional ``top_dropout`` and the ``predictions`` layer (``dense_kwargs`` go to it);
+    without, the optional :func:`global_pool` named ``pool_names`` (avg, max)."""
+    if not include_top:
+        return global_pool(x, pooling, *pool_names)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if dropout_rate > 0:
+        x = layers.Dropout(dropout_rate, name="top_dropout")(x)
+    return layers.Dense(
+        classes, activation=classifier_activation, name="predictions", **dense_kwargs
+    )(x)
+
+
+def finish(
+    input_tensor: Any,
+    img_input: Any,
+    outputs: Any,
+    name: str,
+    weights: Any,
+    arch: str,
+    file_name: str,
+    base_url: str,
+    file_hash: str | None,
+) -> Any:
+    """:func:`make_model` on the graph from :func:`begin` to `outputs`, whose ImageNet
+    weights are Keras's ``base_url + file_name``."""
+    return make_model(
+        model_inputs(input_tensor, img_input),
+        outputs,
+        name,
+        weights,
+        arch,
+        (file_name, base_url + file_name, file_hash),
+    )
+
+
+_COMMON_PARAMS = (
+    ("include_top", True),
+    ("weights", "imagenet"),
+    ("input_tensor", None),
+    ("input_shape", None),
+    ("pooling", None),
+    ("classes", 1000),
+    ("classifier_activation", "softmax"),
+)
+
+
+def application(
+    fn_name: str, module: str, doc: str, build: Callable[..., Any], name: str, **extra: Any
+) -> Callable[..., Any]:
+    """A public constructor (``ResNet50``) with Keras's signature: the common arguments
+    (``include_top`` ... ``classifier_activation``), then `extra` (architecture-specific
+    arguments and their defaults, in order), then ``name`` defaulting to `name`. Calls
+    ``build(**arguments)``."""
+    params = [*_COMMON_PARAMS, *extra.items(), ("name", name)]
+    signature = inspect.Signature(
+        [
+            inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
+            for k, v in params
+        ]
+    )
+
+    def constructor(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return build(**bound.arguments)
+
+    constructor.__signature__ = signature
+    constructor.__name__ = constructor.__qualname__ = fn_name
+    constructor.__module__ = module
+    constructor.__doc__ = doc
+    return constructor
 
 
 def global_pool(x: Any, pooling: str | None, avg_name: str | None = None, max_name=None) -> Any:

@@ -8,10 +8,11 @@ The models normalize their [0, 255] inputs themselves (a ``Rescaling`` and a
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
-from ketorch import backend, layers
+from ketorch import layers
 from ketorch.applications import _builder, imagenet_utils
 
 __all__ = [f"EfficientNetB{i}" for i in range(8)] + ["preprocess_input", "decode_predictions"]
@@ -110,16 +111,10 @@ def _efficientnet(variant: str, include_top, weights, input_tensor, input_shape,
                   classes, classifier_activation, name, activation="swish",
                   drop_connect_rate=0.2, depth_divisor=8):  # fmt: skip
     width, depth, default_size, dropout_rate = _SCALING[variant]
-    _builder.check_common_args(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=default_size,
-        min_size=32,
-        data_format=backend.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input, input_shape = _builder.begin(
+        weights, include_top, classes, pooling, classifier_activation, input_tensor,
+        input_shape, default_size=default_size, min_size=32,
+    )  # fmt: skip
     axis = _builder.bn_axis()
 
     def round_filters(filters: float) -> int:
@@ -160,21 +155,14 @@ def _efficientnet(variant: str, include_top, weights, input_tensor, input_shape,
     )(x)  # fmt: skip
     x = layers.BatchNormalization(axis=axis, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = layers.Dense(
-            classes, activation=classifier_activation,
-            kernel_initializer=dense_initializer(), name="predictions",
-        )(x)  # fmt: skip
-    else:
-        x = _builder.global_pool(x, pooling, "avg_pool", "max_pool")
-    file_name = f"efficientnet{variant}{'.h5' if include_top else '_notop.h5'}"
-    file_hash = WEIGHTS_HASHES[variant][0 if include_top else 1]
-    return _builder.make_model(
-        _builder.model_inputs(input_tensor, img_input), x, name, weights,
-        f"EfficientNet{variant.upper()}", (file_name, BASE_WEIGHTS_URL + file_name, file_hash),
+    x = _builder.classifier_head(
+        x, include_top, pooling, classes, classifier_activation, dropout_rate,
+        pool_names=("avg_pool", "max_pool"), kernel_initializer=dense_initializer(),
+    )  # fmt: skip
+    return _builder.finish(
+        input_tensor, img_input, x, name, weights, f"EfficientNet{variant.upper()}",
+        f"efficientnet{variant}{'.h5' if include_top else '_notop.h5'}", BASE_WEIGHTS_URL,
+        WEIGHTS_HASHES[variant][0 if include_top else 1],
     )  # fmt: skip
 
 
@@ -199,24 +187,13 @@ _DOC = """Builds EfficientNet{v}, optionally with ImageNet weights (default inpu
 
 
 def _make(variant: str):
-    def builder(
-        include_top: bool = True,
-        weights: Any = "imagenet",
-        input_tensor: Any = None,
-        input_shape: Any = None,
-        pooling: str | None = None,
-        classes: int = 1000,
-        classifier_activation: Any = "softmax",
-        name: str = f"efficientnet{variant}",
-    ) -> Any:
-        return _efficientnet(
-            variant, include_top, weights, input_tensor, input_shape, pooling, classes,
-            classifier_activation, name,
-        )  # fmt: skip
-
-    builder.__name__ = builder.__qualname__ = f"EfficientNet{variant.upper()}"
-    builder.__doc__ = _DOC.format(v=variant.upper(), s=_SCALING[variant][2])
-    return builder
+    return _builder.application(
+        f"EfficientNet{variant.upper()}",
+        __name__,
+        _DOC.format(v=variant.upper(), s=_SCALING[variant][2]),
+        functools.partial(_efficientnet, variant),
+        name=f"efficientnet{variant}",
+    )
 
 
 EfficientNetB0 = _make("b0")

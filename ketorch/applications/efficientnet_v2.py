@@ -8,10 +8,11 @@ normalize them themselves, so `preprocess_input` passes images through unchanged
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from typing import Any
 
-from ketorch import backend, initializers, layers
+from ketorch import initializers, layers
 from ketorch.applications import _builder, imagenet_utils
 from ketorch.applications.efficientnet import conv_initializer, dense_initializer
 
@@ -135,16 +136,10 @@ def _efficientnet_v2(variant, include_top, weights, input_tensor, input_shape, p
                      dropout_rate=0.2, drop_connect_rate=0.2, bn_momentum=0.9,
                      activation="swish"):  # fmt: skip
     width, depth, default_size = _SCALING[variant]
-    _builder.check_common_args(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=default_size,
-        min_size=32,
-        data_format=backend.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input, input_shape = _builder.begin(
+        weights, include_top, classes, pooling, classifier_activation, input_tensor,
+        input_shape, default_size=default_size, min_size=32,
+    )  # fmt: skip
     axis = _builder.bn_axis()
     x = img_input
     if include_preprocessing:
@@ -173,23 +168,15 @@ def _efficientnet_v2(variant, include_top, weights, input_tensor, input_shape, p
     x = _conv(round_filters(1280, width), 1, 1, "top_conv")(x)
     x = _bn("top_bn", bn_momentum)(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = layers.Dense(
-            classes, activation=classifier_activation, kernel_initializer=dense_initializer(),
-            bias_initializer=initializers.Constant(0.0), name="predictions",
-        )(x)  # fmt: skip
-    else:
-        x = _builder.global_pool(x, pooling, "avg_pool", "max_pool")
-    stem = f"efficientnetv2-{variant}"
-    file_name = stem + (".h5" if include_top else "_notop.h5")
-    file_hash = WEIGHTS_HASHES[variant][0 if include_top else 1]
-    arch = f"EfficientNetV2{variant.upper()}"
-    return _builder.make_model(
-        _builder.model_inputs(input_tensor, img_input), x, name, weights, arch,
-        (file_name, BASE_WEIGHTS_URL + file_name, file_hash),
+    x = _builder.classifier_head(
+        x, include_top, pooling, classes, classifier_activation, dropout_rate,
+        pool_names=("avg_pool", "max_pool"), kernel_initializer=dense_initializer(),
+        bias_initializer=initializers.Constant(0.0),
+    )  # fmt: skip
+    return _builder.finish(
+        input_tensor, img_input, x, name, weights, f"EfficientNetV2{variant.upper()}",
+        f"efficientnetv2-{variant}" + (".h5" if include_top else "_notop.h5"), BASE_WEIGHTS_URL,
+        WEIGHTS_HASHES[variant][0 if include_top else 1],
     )  # fmt: skip
 
 
@@ -213,25 +200,14 @@ _DOC = """Builds EfficientNetV2{v}, optionally with ImageNet weights (default in
 
 
 def _make(variant: str):
-    def builder(
-        include_top: bool = True,
-        weights: Any = "imagenet",
-        input_tensor: Any = None,
-        input_shape: Any = None,
-        pooling: str | None = None,
-        classes: int = 1000,
-        classifier_activation: Any = "softmax",
-        include_preprocessing: bool = True,
-        name: str = f"efficientnetv2-{variant}",
-    ) -> Any:
-        return _efficientnet_v2(
-            variant, include_top, weights, input_tensor, input_shape, pooling, classes,
-            classifier_activation, include_preprocessing, name,
-        )  # fmt: skip
-
-    builder.__name__ = builder.__qualname__ = f"EfficientNetV2{variant.upper()}"
-    builder.__doc__ = _DOC.format(v=variant.upper(), s=_SCALING[variant][2])
-    return builder
+    return _builder.application(
+        f"EfficientNetV2{variant.upper()}",
+        __name__,
+        _DOC.format(v=variant.upper(), s=_SCALING[variant][2]),
+        functools.partial(_efficientnet_v2, variant),
+        name=f"efficientnetv2-{variant}",
+        include_preprocessing=True,
+    )
 
 
 EfficientNetV2B0 = _make("b0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ketorch import backend, layers
+from ketorch import layers
 from ketorch.applications import _builder, imagenet_utils
 
 __all__ = ["InceptionResNetV2", "preprocess_input", "decode_predictions"]
@@ -121,16 +121,10 @@ def InceptionResNetV2(
     Returns:
         A Functional model.
     """
-    _builder.check_common_args(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=299,
-        min_size=75,
-        data_format=backend.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input, _ = _builder.begin(
+        weights, include_top, classes, pooling, classifier_activation, input_tensor,
+        input_shape, default_size=299, min_size=75,
+    )  # fmt: skip
     axis = _builder.bn_axis()
     x = conv2d_bn(img_input, 32, 3, strides=2, padding="valid")
     x = conv2d_bn(x, 32, 3, padding="valid")
@@ -164,15 +158,11 @@ def InceptionResNetV2(
         x = inception_resnet_block(x, scale=0.2, block_type="block8", block_idx=idx)
     x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pool(x, pooling)
+    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation)
     file_name, file_hash = WEIGHTS[bool(include_top)]
-    return _builder.make_model(
-        _builder.model_inputs(input_tensor, img_input), x, name, weights, "InceptionResNetV2",
-        (file_name, BASE_WEIGHTS_URL + file_name, file_hash),
+    return _builder.finish(
+        input_tensor, img_input, x, name, weights, "InceptionResNetV2", file_name, BASE_WEIGHTS_URL,
+        file_hash,
     )  # fmt: skip
 
 

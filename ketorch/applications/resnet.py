@@ -4,10 +4,11 @@ Networks", ECCV 2016). Inputs are preprocessed in ``"caffe"`` mode."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from ketorch import backend, layers
+from ketorch import layers
 from ketorch.applications import _builder, imagenet_utils
 
 __all__ = ["ResNet50", "ResNet101", "ResNet152", "preprocess_input", "decode_predictions"]
@@ -47,16 +48,10 @@ def build_resnet(
     `preact` selects the V2 layout (batch norm and ReLU before each convolution, one
     final ``post_bn``); `variant` names the ImageNet weight files.
     """
-    _builder.check_common_args(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=224,
-        min_size=32,
-        data_format=backend.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input, _ = _builder.begin(
+        weights, include_top, classes, pooling, classifier_activation, input_tensor,
+        input_shape, default_size=224, min_size=32,
+    )  # fmt: skip
     x = layers.ZeroPadding2D(((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
     if not preact:
@@ -68,22 +63,17 @@ def build_resnet(
     if preact:
         x = _bn("post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pool(x, pooling, "avg_pool", "max_pool")
+    x = _builder.classifier_head(
+        x, include_top, pooling, classes, classifier_activation,
+        pool_names=("avg_pool", "max_pool"),
+    )  # fmt: skip
     suffix = "" if include_top else "_notop"
-    file_name = f"{variant}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-    file_hash = WEIGHTS_HASHES[variant][0 if include_top else 1]
-    return _builder.make_model(
-        _builder.model_inputs(input_tensor, img_input),
-        x,
-        name,
-        weights,
+    return _builder.finish(
+        input_tensor, img_input, x, name, weights,
         variant.replace("resnet", "ResNet").replace("v2", "V2"),
-        (file_name, BASE_WEIGHTS_URL + file_name, file_hash),
-    )
+        f"{variant}_weights_tf_dim_ordering_tf_kernels{suffix}.h5", BASE_WEIGHTS_URL,
+        WEIGHTS_HASHES[variant][0 if include_top else 1],
+    )  # fmt: skip
 
 
 def residual_block_v1(
@@ -175,59 +165,21 @@ _ARGS_DOC = """
 """
 
 
-def ResNet50(
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Any = None,
-    pooling: str | None = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet50",
-) -> Any:
-    return build_resnet(
-        _v1_stages((3, 4, 6, 3)), False, True, "resnet50", include_top, weights,
-        input_tensor, input_shape, pooling, classes, classifier_activation, name,
-    )  # fmt: skip
-
-
-def ResNet101(
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Any = None,
-    pooling: str | None = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet101",
-) -> Any:
-    return build_resnet(
-        _v1_stages((3, 4, 23, 3)), False, True, "resnet101", include_top, weights,
-        input_tensor, input_shape, pooling, classes, classifier_activation, name,
-    )  # fmt: skip
-
-
-def ResNet152(
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Any = None,
-    pooling: str | None = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet152",
-) -> Any:
-    return build_resnet(
-        _v1_stages((3, 8, 36, 3)), False, True, "resnet152", include_top, weights,
-        input_tensor, input_shape, pooling, classes, classifier_activation, name,
-    )  # fmt: skip
-
-
-for _fn, _depth in ((ResNet50, 50), (ResNet101, 101), (ResNet152, 152)):
-    _fn.__doc__ = (
-        f"Builds ResNet{_depth}, optionally with ImageNet weights (default input 224x224x3).\n"
+def resnet_application(
+    fn_name: str, module: str, stack_fn: Callable[[Any], Any], preact: bool, variant: str
+) -> Callable[..., Any]:
+    """The public ``ResNet*`` constructor of `variant` (its default name too)."""
+    doc = (
+        f"Builds {fn_name}, optionally with ImageNet weights (default input 224x224x3).\n"
         + _ARGS_DOC
     )
+    build = functools.partial(build_resnet, stack_fn, preact, True, variant)
+    return _builder.application(fn_name, module, doc, build, name=variant)
+
+
+ResNet50 = resnet_application("ResNet50", __name__, _v1_stages((3, 4, 6, 3)), False, "resnet50")
+ResNet101 = resnet_application("ResNet101", __name__, _v1_stages((3, 4, 23, 3)), False, "resnet101")
+ResNet152 = resnet_application("ResNet152", __name__, _v1_stages((3, 8, 36, 3)), False, "resnet152")
 
 
 def preprocess_input(x: Any, data_format: str | None = None) -> Any:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ketorch.applications import imagenet_utils
-from ketorch.applications.resnet import _ARGS_DOC, build_resnet, stack_residual_blocks_v2
+from ketorch.applications.resnet import resnet_application, stack_residual_blocks_v2
 
 __all__ = ["ResNet50V2", "ResNet101V2", "ResNet152V2", "preprocess_input", "decode_predictions"]
 
@@ -22,59 +22,15 @@ def _v2_stages(depths: tuple[int, int, int, int]) -> Callable[[Any], Any]:
     return stack_fn
 
 
-def ResNet50V2(
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Any = None,
-    pooling: str | None = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet50v2",
-) -> Any:
-    return build_resnet(
-        _v2_stages((3, 4, 6, 3)), True, True, "resnet50v2", include_top, weights,
-        input_tensor, input_shape, pooling, classes, classifier_activation, name,
-    )  # fmt: skip
-
-
-def ResNet101V2(
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Any = None,
-    pooling: str | None = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet101v2",
-) -> Any:
-    return build_resnet(
-        _v2_stages((3, 4, 23, 3)), True, True, "resnet101v2", include_top, weights,
-        input_tensor, input_shape, pooling, classes, classifier_activation, name,
-    )  # fmt: skip
-
-
-def ResNet152V2(
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Any = None,
-    pooling: str | None = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet152v2",
-) -> Any:
-    return build_resnet(
-        _v2_stages((3, 8, 36, 3)), True, True, "resnet152v2", include_top, weights,
-        input_tensor, input_shape, pooling, classes, classifier_activation, name,
-    )  # fmt: skip
-
-
-for _fn, _depth in ((ResNet50V2, 50), (ResNet101V2, 101), (ResNet152V2, 152)):
-    _fn.__doc__ = (
-        f"Builds ResNet{_depth}V2, optionally with ImageNet weights (default input 224x224x3).\n"
-        + _ARGS_DOC
-    )
+ResNet50V2 = resnet_application(
+    "ResNet50V2", __name__, _v2_stages((3, 4, 6, 3)), True, "resnet50v2"
+)
+ResNet101V2 = resnet_application(
+    "ResNet101V2", __name__, _v2_stages((3, 4, 23, 3)), True, "resnet101v2"
+)
+ResNet152V2 = resnet_application(
+    "ResNet152V2", __name__, _v2_stages((3, 8, 36, 3)), True, "resnet152v2"
+)
 
 
 def preprocess_input(x: Any, data_format: str | None = None) -> Any:

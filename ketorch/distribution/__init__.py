@@ -1,4 +1,7 @@
-"""Multi-process data-parallel training on ``torch.distributed`` (Keras's ``keras.distribution``).
+"""Multi-process training on ``torch.distributed`` (Keras's ``keras.distribution``).
+
+``DataParallel`` replicates the model; ``ModelParallel`` splits the weights a
+``LayoutMap`` names over a ``DeviceMesh`` (DTensor shards).
 
 Launch an unchanged training script with ``torchrun --nproc_per_node=N
 train.py``: ``fit`` starts the process group (nccl on GPUs, gloo on CPUs),
@@ -17,6 +20,7 @@ from .data_parallel import (
     list_devices,
     set_distribution,
 )
+from .model_parallel import DeviceMesh, LayoutMap, ModelParallel, TensorLayout, distribute_tensor
 from .runtime import DistributedError
 
 
@@ -54,7 +58,12 @@ def initialize(job_addresses: str | None = None, num_processes=None, process_id=
 
 __all__ = [
     "DataParallel",
+    "DeviceMesh",
     "DistributedError",
+    "LayoutMap",
+    "ModelParallel",
+    "TensorLayout",
+    "distribute_tensor",
     "distribution",
     "get_device_count",
     "get_rank",

@@ -169,27 +169,32 @@ class DataParallel:
 _DISTRIBUTION: DataParallel | None = None
 
 
-def set_distribution(value: DataParallel | None) -> None:
+def set_distribution(value) -> None:
     """Use ``value`` for ``fit``/``evaluate``/``predict`` (``None``: automatic).
 
+    Args:
+        value: A :class:`DataParallel`, a ``ModelParallel`` or ``None``.
+
     Raises:
-        ValueError: If ``value`` is not a DataParallel or None.
+        ValueError: If ``value`` is none of these.
     """
     global _DISTRIBUTION
-    if value is not None and not isinstance(value, DataParallel):
+    from .model_parallel import ModelParallel
+
+    if value is not None and not isinstance(value, (DataParallel, ModelParallel)):
         raise ValueError(
-            "ketorch supports `DataParallel` distributions only. "
+            "ketorch supports `DataParallel` and `ModelParallel` distributions. "
             f"Received: value of type {type(value).__name__}"
         )
     _DISTRIBUTION = value
 
 
-def distribution() -> DataParallel | None:
+def distribution():
     """The distribution set with :func:`set_distribution` (``None`` if none)."""
     return _DISTRIBUTION
 
 
-def active() -> DataParallel | None:
+def active():
     """The distribution in effect: the one set, else one from torchrun's variables."""
     if _DISTRIBUTION is not None:
         return _DISTRIBUTION

@@ -28,11 +28,17 @@ import torch
 import torch.distributed as dist
 
 from .. import backend as kbackend
+from ..callbacks.callback import Callback
 from .data_parallel import DataParallel
+from .local_runtime import LocalRuntime
 
 __all__ = ["DistributedError", "Runtime", "setup"]
 
 _CREATED_GROUP = False
+
+
+def _rows(x) -> int:
+    return x.shape[0] if isinstance(x, torch.Tensor) else x[0].shape[0]
 
 
 class DistributedError(RuntimeError):
@@ -74,11 +80,15 @@ def setup(dp: DataParallel) -> Runtime:
         _CREATED_GROUP = True
         atexit.register(_destroy_group)
     kbackend.set_device(device)
-    return Runtime(dp, device)
+    make_runtime = getattr(dp, "make_runtime", None)  # ModelParallel brings its own
+    return make_runtime(device) if make_runtime is not None else Runtime(dp, device)
 
 
-class Runtime:
-    """Rank, world size and the collectives of one distributed run."""
+class Runtime(LocalRuntime):
+    """Rank, world size and the collectives of one distributed run (the step hooks of
+    :class:`LocalRuntime` with their collectives)."""
+
+    distributed = True
 
     def __init__(self, dp: DataParallel, device: torch.device) -> None:
         self.dp = dp
@@ -94,6 +104,67 @@ class Runtime:
     @property
     def is_chief(self) -> bool:
         return self.rank == 0
+
+    # ------------------------------------------------------------ step hooks
+    def shuffle_seed(self, shuffle) -> int | None:
+        return self.shared_seed() if shuffle else None
+
+    def start_training(self, model):
+        self.broadcast_weights(model)
+        self.prepare_training(model)
+        if not model._overrides("train_step"):
+            return None
+
+        # A user's train_step that calls optimizer.step() is synchronised by a pre-step hook.
+        def reduce_before_step(optimizer, args, kwargs):
+            if not self.reduced:
+                self.reduce_gradients(self.current_n)
+
+        return model.optimizer.register_step_pre_hook(reduce_before_step)
+
+    def train_batch(self, model, x, y, sample_weight) -> None:
+        self.reduced, self.current_n = False, _rows(x)
+        if self.current_n == 0:  # an empty share of the last global batch
+            self._empty_train_step(model)
+        else:
+            model._run_train_step(model._model_input(x), y, sample_weight)
+
+    def _empty_train_step(self, model) -> None:
+        """Join the step with zero gradients (this process's share is empty)."""
+        model.optimizer.zero_grad(set_to_none=True)
+        self.zero_gradients()
+        if model._grad_scaler is not None:
+            model._grad_scaler.scale(torch.zeros((), device=self.device))
+        self.reduce_gradients(0)
+        model._apply_optimizer_step()
+
+    def after_backward(self, n_local: int) -> None:
+        self.reduce_gradients(n_local)
+
+    def skips(self, x) -> bool:
+        return _rows(x) == 0
+
+    def logs(self, model, pythonify) -> dict:
+        return self.global_logs(model.metrics, pythonify)
+
+    def wants_batch_sync(self, callbacks) -> bool:
+        # Decided from the user's whole list, identical on every process (collectives follow).
+        return any(
+            not isinstance(cb, Callback) or cb._implements("on_train_batch_end")
+            for cb in callbacks or ()
+        )
+
+    def chief_callbacks(self, callbacks):
+        if self.is_chief or not callbacks:
+            return callbacks
+        return [cb for cb in callbacks if not getattr(cb, "_chief_only", False)]
+
+    def verbose(self, verbose):
+        return verbose if self.is_chief else 0
+
+    def gather_predictions(self, outputs: list) -> list:
+        local = [None if o is None else [t.cpu().numpy() for t in o] for o in outputs]
+        return self.gather_outputs(local)
 
     # ------------------------------------------------------------ errors
     @contextlib.contextmanager

@@ -32,6 +32,9 @@ from torch.nn.modules import module as _module_mod
 from .. import backend, initializers, regularizers
 from ..backend._core import PER_THREAD, call_context, next_generation
 from ..backend._variable import Variable, layer_variable_path, scope_stack
+from ..backend.remat import STATE as _REMAT
+from ..backend.remat import attach as _remat_attach
+from ..dtype_policies import split_layer_dtype as _split_quantized
 from ..mixed_precision import autocast as _autocast
 from ..mixed_precision import policy as _policy
 from . import shape_inference
@@ -74,6 +77,7 @@ class Layer(nn.Module):
     # (generation of the outermost call that added them, [losses])}; made on first use.
     _thread_losses = None
     _called = False  # set on the first call (which opens this layer's variable name scope)
+    _remat_mode = None  # a RematMode for layers created inside a keras.RematScope
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -121,6 +125,7 @@ class Layer(nn.Module):
             raise TypeError(f"A layer name must be a string. Received: name={name!r}")
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
+        dtype, self._quantized_policy = _split_quantized(dtype)
         self._dtype = _policy.resolve_layer_dtype(dtype)  # None: the global policy
         self.autocast = autocast
         self.built = False
@@ -135,6 +140,8 @@ class Layer(nn.Module):
         self._build_shapes = None
         self._initial_weights = initial_weights
         self._batch_input_shape = _legacy_input_shape(shape_kwargs)
+        if _REMAT.open_scopes:  # created in a keras.RematScope: rematerialize its calls
+            _remat_attach(self)
 
     # ------------------------------------------------------------ properties
     @property
@@ -157,11 +164,39 @@ class Layer(nn.Module):
     @property
     def dtype_policy(self):
         """The layer's :class:`~ketorch.mixed_precision.DTypePolicy`."""
-        return _policy.get(self._dtype)
+        return getattr(self, "_quantized_policy", None) or _policy.get(self._dtype)
 
     @dtype_policy.setter
     def dtype_policy(self, value) -> None:
+        value, quantized = _split_quantized(value)
         self._dtype = _policy.resolve_layer_dtype(value)
+        self._quantized_policy = quantized
+        if quantized is not None and self.built and not getattr(self, "_is_quantized", False):
+            self.quantize(quantized.quantization_mode)
+
+    @property
+    def quantization_mode(self):
+        """The quantization mode of the layer's policy (``"int8"``, ...), else ``None``."""
+        return self.dtype_policy.quantization_mode
+
+    def quantize(self, mode=None, type_check=True, config=None) -> None:
+        """Quantize the layer's weights (Dense, EinsumDense and Embedding implement it).
+
+        Raises:
+            ValueError: On an unknown mode or an unbuilt layer.
+            NotImplementedError: For layers without a quantized form.
+        """
+        from ..quantizers.quantization_config import validate_and_resolve_config
+
+        mode = validate_and_resolve_config(mode, config).mode
+        if not self.built:
+            raise ValueError(
+                "Cannot quantize a layer that isn't yet built. "
+                f"Layer '{self.name}' (of type '{type(self).__name__}') is not built yet."
+            )
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not have a `quantize` method implemented."
+        )
 
     @property
     def trainable(self) -> bool:
@@ -581,6 +616,8 @@ class Layer(nn.Module):
             ctx.depth -= 1
             if first_call:
                 scope_stack().pop()
+        if type(outputs) is not torch.Tensor:
+            outputs = _arrays_to_tensors(outputs, first)
         if self.supports_masking and not shape_inference.inferring():
             out_mask = self.compute_mask(first, in_mask)
             if out_mask is not None:
@@ -671,6 +708,40 @@ class Layer(nn.Module):
             t._keras_history = (self, node_index, i)
         self._inbound_nodes.append(Node(self, args, kwargs, inputs, outputs))
         return outputs
+
+    def stateless_call(
+        self, trainable_variables, non_trainable_variables, *args, return_losses=False, **kwargs
+    ):
+        """Call the layer with the given variable values, changing no variable.
+
+        Args:
+            trainable_variables: Values for :attr:`trainable_variables`, in order.
+            non_trainable_variables: Values for :attr:`non_trainable_variables`, in order.
+            *args: The call's arguments.
+            return_losses: Whether to also return the ``add_loss()`` values of the call.
+            **kwargs: The call's keyword arguments (``training=True``, ...).
+
+        Returns:
+            ``(outputs, non_trainable_variables)`` with the non-trainable values after the
+            call (moving statistics updated), plus the losses when ``return_losses``.
+
+        Example:
+            >>> import torch
+            >>> import ketorch as keras
+            >>> bn = keras.layers.BatchNormalization(momentum=0.5)
+            >>> _ = bn(torch.zeros(1, 2))
+            >>> x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+            >>> y, (mean, var) = bn.stateless_call(
+            ...     bn.trainable_variables, bn.non_trainable_variables, x, training=True
+            ... )
+            >>> mean.tolist(), bn.moving_mean.tolist()
+            ([1.0, 1.5], [0.0, 0.0])
+        """
+        from ..backend.stateless_scope import stateless_call
+
+        return stateless_call(
+            self, trainable_variables, non_trainable_variables, args, kwargs, return_losses
+        )
 
     def compute_output_spec(self, *args, **kwargs):
         """Shapes and dtypes of the outputs, as KerasTensors without history."""
@@ -771,7 +842,7 @@ class Layer(nn.Module):
         config = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": _dtype_policy_config(self._dtype),
+            "dtype": _dtype_policy_config(self._dtype, getattr(self, "_quantized_policy", None)),
         }
         if getattr(type(self), "_auto_config", False) and type(self) is not Layer:
             args, kwargs = self.__dict__.get("_init_args", ((), {}))
@@ -791,8 +862,9 @@ class Layer(nn.Module):
     def from_config(cls, config: dict):
         """Create a layer from :meth:`get_config` output."""
         config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = backend.standardize_dtype(config["dtype"])
+        dtype = config.get("dtype")
+        if isinstance(dtype, dict) and dtype.get("module") != "keras.dtype_policies":
+            config["dtype"] = backend.standardize_dtype(dtype)
         return cls(**config)
 
     def get_build_config(self):
@@ -907,6 +979,27 @@ def _shape_of(x):
     return None
 
 
+def _array_to_tensor(value, like):
+    if isinstance(value, (torch.Tensor, KerasTensor)) or not (
+        isinstance(value, np.ndarray) or hasattr(value, "__array__")
+    ):
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind not in "biufc":
+        return value  # strings (e.g. StringLookup(invert=True)) stay NumPy
+    device = like.device if isinstance(like, torch.Tensor) else None
+    return backend.to_tensor(array, device=device)
+
+
+def _arrays_to_tensors(outputs, like):
+    """A ``call`` that returns NumPy (or ``__array__``) arrays gives tensors, as in Keras."""
+    if isinstance(outputs, (list, tuple)) and type(outputs) in (list, tuple):
+        return type(outputs)(_array_to_tensor(o, like) for o in outputs)
+    if type(outputs) is dict:
+        return {k: _array_to_tensor(v, like) for k, v in outputs.items()}
+    return _array_to_tensor(outputs, like)
+
+
 def _device_of(layer):
     for p in layer.parameters():
         return p.device
@@ -954,7 +1047,11 @@ def _legacy_input_shape(kw):
     return None
 
 
-def _dtype_policy_config(name):
+def _dtype_policy_config(name, quantized=None):
+    if quantized is not None:
+        from ..dtype_policies import serialize
+
+        return serialize(quantized)
     return {
         "module": "keras",
         "class_name": "DTypePolicy",

@@ -202,6 +202,16 @@ class BinaryIoU(IoU):
         }
 
 
+class _OneHotTargets:
+    """Mixin of the one-hot variants: ``sparse_y_true`` is fixed to False, so it is not part
+    of their config."""
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
+
+
 class MeanIoU(IoU):
     """Mean IoU over all ``num_classes`` classes.
 
@@ -242,7 +252,7 @@ class MeanIoU(IoU):
         return config
 
 
-class OneHotIoU(IoU):
+class OneHotIoU(_OneHotTargets, IoU):
     """IoU over ``target_class_ids`` for one-hot targets and class scores.
 
     Args:
@@ -276,13 +286,8 @@ class OneHotIoU(IoU):
             axis=axis,
         )
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        del config["sparse_y_true"]
-        return config
 
-
-class OneHotMeanIoU(MeanIoU):
+class OneHotMeanIoU(_OneHotTargets, MeanIoU):
     """Mean IoU over all classes for one-hot targets and class scores.
 
     Args:
@@ -312,8 +317,3 @@ class OneHotMeanIoU(MeanIoU):
             sparse_y_pred=sparse_y_pred,
             axis=axis,
         )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        del config["sparse_y_true"]
-        return config

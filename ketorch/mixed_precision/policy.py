@@ -104,9 +104,9 @@ class DTypePolicy:
         return self._compute_dtype != self._variable_dtype
 
     @property
-    def quantization_mode(self) -> None:
-        """Always ``None``: ketorch has no quantized policies."""
-        return None
+    def quantization_mode(self) -> str | None:
+        """The quantization mode (``"int8"``, ...) of a quantized policy, else ``None``."""
+        return getattr(self, "_quantization_mode", None)
 
     def get_config(self) -> dict:
         """``{"name": name}``."""
@@ -124,7 +124,7 @@ class DTypePolicy:
         return hash(self._name)
 
     def __repr__(self) -> str:
-        return f'<DTypePolicy "{self._name}">'
+        return f'<{type(self).__name__} "{self._name}">'
 
 
 Policy = DTypePolicy  # the Keras 2 name, still exported by Keras 3

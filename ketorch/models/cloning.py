@@ -14,8 +14,16 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from ..layers.input_layer import Input, InputLayer
 from ..layers.node import KerasTensor, flatten, map_structure
+from ..saving.serialization import (
+    compile_config,
+    compile_from_config,
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 from .functional import Functional, _fill
 from .sequential import Sequential
 
@@ -48,8 +56,6 @@ def _caching(clone_function, call_function, recursive, cache):
 
 def _copy_compile(source, target):
     if getattr(source, "compiled", False):
-        from ..saving.serialization import compile_config, compile_from_config
-
         compile_from_config(target, compile_config(source))
     return target
 
@@ -222,7 +228,6 @@ def clone_model(
             "Argument `call_function` is only supported for Functional models. Received model "
             f"of type '{type(model).__name__}', with call_function={call_function}"
         )
-    from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 
     return deserialize_keras_object(
         serialize_keras_object(model), custom_objects={type(model).__name__: type(model)}
@@ -231,14 +236,11 @@ def clone_model(
 
 def model_to_json(model, **kwargs) -> str:
     """The JSON of ``serialize_keras_object(model)`` (Keras's ``model.to_json()``)."""
-    from ..saving.serialization import serialize_keras_object
 
     return json.dumps(serialize_keras_object(model), default=_json_default, **kwargs)
 
 
 def _json_default(value):
-    import numpy as np
-
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -258,7 +260,6 @@ def model_from_json(json_string: str, custom_objects=None):
     Returns:
         A new model with newly initialized weights.
     """
-    from ..saving.serialization import deserialize_keras_object
 
     config = json.loads(json_string)
     return deserialize_keras_object(config, custom_objects=custom_objects)

@@ -22,6 +22,7 @@ from ..layers.input_layer import InputLayer
 from ..layers.input_spec import format_shape
 from ..layers.node import KerasTensor, flatten, map_structure
 from .model import Model
+from .model_config import functional_config, functional_from_config
 
 
 class _Slot:
@@ -69,7 +70,7 @@ class Functional(Model):
             t._keras_history is not None and isinstance(t._keras_history[0], InputLayer)
             for t in flatten(self._inputs_struct)
         ):  # inputs computed by layers: a model of the graph after them (as Keras)
-            from .cloning import rewire_from_tensors
+            from .cloning import rewire_from_tensors  # cloning builds Functional models
 
             self._inputs_struct, self._outputs_struct = rewire_from_tensors(
                 self._inputs_struct, self._outputs_struct
@@ -304,15 +305,11 @@ class Functional(Model):
         return KerasTensor(shape, dtypes[0])
 
     def get_config(self):
-        from ..saving.serialization import functional_config
-
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving.serialization import functional_from_config
-
-        return functional_from_config(config, custom_objects=custom_objects)
+        return functional_from_config(config, custom_objects, Functional)
 
 
 def _keras_layer_order(layers, nodes, first_visit):

@@ -25,7 +25,10 @@ import torch
 from ..layers import shape_inference
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor
+from ..saving import export, limits, saving_api
 from ..trainers.trainer import Trainer
+from ..utils.summary_utils import print_summary
+from .model_config import functional_from_config
 
 
 class Model(Trainer, Layer):
@@ -47,7 +50,7 @@ class Model(Trainer, Layer):
             or (len(args) >= 2)
             or (len(args) == 1 and "outputs" in kwargs)
         ):
-            from .functional import Functional
+            from .functional import Functional  # a Model subclass: needs this module
 
             return Functional.__new__(Functional, *args, **kwargs)
         if _functional_subclass_call(cls, args, kwargs):
@@ -86,7 +89,6 @@ class Model(Trainer, Layer):
             return
         if input_shape is None:
             raise ValueError(f"Model '{self.name}'.build() needs an input_shape. Received: None")
-        from ..saving import limits
 
         shape = [1 if d is None else d for d in input_shape]
         shape_inference.build_by_running(self, shape, bounded=limits.loading_file())
@@ -134,7 +136,6 @@ class Model(Trainer, Layer):
         layer_range=None,
     ):
         """Print the layer table: name (type), output shape, parameter count, totals."""
-        from ..utils.summary_utils import print_summary
 
         print_summary(
             self,
@@ -149,27 +150,45 @@ class Model(Trainer, Layer):
     # ---------------------------------------------------------------- saving
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the model: ``.keras`` (Keras 3 format) or legacy ``.h5``."""
-        from ..saving import saving_api
 
         return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Save the weights to a ``.weights.h5`` file in Keras 3's layout."""
-        from ..saving import saving_api
-
         return saving_api.save_weights(
             self, filepath, overwrite=overwrite, max_shard_size=max_shard_size
         )
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from ``.weights.h5``, ``.keras`` or legacy Keras 2 ``.h5`` files."""
-        from ..saving import saving_api
-
         return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize the weights of every built Dense, EinsumDense and Embedding layer.
+
+        Args:
+            mode: ``"int8"``, ``"int4"`` or ``"float8"`` (optional with ``config``).
+            config: A :class:`~ketorch.quantizers.QuantizationConfig`.
+            filters: Regex (or list of regexes) matched against layer names, or a
+                callable taking a layer; only selected layers are quantized.
+
+        Raises:
+            ValueError: On an unknown mode, unbuilt or already quantized layers.
+            NotImplementedError: For ``"gptq"`` and ``"awq"`` (calibration not implemented).
+
+        Example:
+            >>> import ketorch as keras
+            >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+            >>> model.quantize("int8")
+            >>> model.layers[0].dtype_policy.name
+            'int8_from_float32'
+        """
+        from ._quantize import quantize_model
+
+        quantize_model(self, mode, config=config, filters=filters, **kwargs)
 
     def export(self, filepath, format="onnx", **kwargs):
         """Export for serving: ``format="onnx"`` or ``"torchscript"``/``"torch_export"``."""
-        from ..saving import export
 
         return export.export_model(self, filepath, format=format, **kwargs)
 
@@ -179,7 +198,7 @@ class Model(Trainer, Layer):
         Args:
             **kwargs: Passed to ``json.dumps`` (e.g. ``indent``).
         """
-        from .cloning import model_to_json
+        from .cloning import model_to_json  # cloning builds Model subclasses
 
         return model_to_json(self, **kwargs)
 
@@ -197,11 +216,10 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         """Rebuild a model; a Functional config gives a Functional model."""
         if "input_layers" in config and "layers" in config:
-            from ..saving.serialization import functional_from_config
-            from .functional import Functional
+            from .functional import Functional  # a subclass of Model: imported at call time
 
-            target = cls if cls is not Model and not issubclass(cls, Functional) else None
-            return functional_from_config(config, custom_objects=custom_objects, cls=target)
+            target = cls if cls is not Model and not issubclass(cls, Functional) else Functional
+            return functional_from_config(config, custom_objects, target)
         return super().from_config(config)
 
     def _is_symbolic(self, x):
@@ -213,6 +231,7 @@ _FUNCTIONAL_SUBCLASSES: dict = {}
 
 def _functional_subclass_call(cls, args, kwargs) -> bool:
     """Whether a strict Model subclass is being called with Functional-API arguments."""
+    # Subclasses of Model, which need this module first.
     from .functional import Functional
     from .sequential import Sequential
 
@@ -229,7 +248,7 @@ def _functional_subclass_call(cls, args, kwargs) -> bool:
 
 def _with_functional(cls):
     """``cls`` with Functional behind it in the MRO (one class per subclass, cached)."""
-    from .functional import Functional
+    from .functional import Functional  # a Model subclass: needs this module first
 
     derived = _FUNCTIONAL_SUBCLASSES.get(cls)
     if derived is None:

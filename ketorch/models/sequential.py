@@ -21,6 +21,7 @@ from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor
 from .model import Model
+from .model_config import sequential_config, sequential_from_config
 
 
 class Sequential(Model):
@@ -223,12 +224,8 @@ class Sequential(Model):
         return [(layer.name, layer.batch_shape, layer.dtype)]
 
     def get_config(self):
-        from ..saving.serialization import sequential_config
-
         return sequential_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving.serialization import sequential_from_config
-
-        return sequential_from_config(config, custom_objects=custom_objects)
+        return sequential_from_config(config, custom_objects, Sequential)

@@ -204,25 +204,15 @@ def empty(shape, dtype=None):
     return torch.empty(shape, dtype=_torch_dtype(dtype, "empty"), device=get_device())
 
 
-# The recorded op takes its tensor argument first and its config (Keras's ``Full(shape, dtype)``)
-# by keyword, so a node calls it as ``op(fill_value)``, as Keras saves it.
-def _full_spec(fill_value, *, shape, dtype=None):
+def _full_spec(shape, fill_value, dtype=None):
     target = _int_tuple(shape, "full")
     fill_shape = tuple(getattr(fill_value, "shape", ()))
     _broadcast_to_spec(KerasTensor(fill_shape, "float32"), target)
     return KerasTensor(target, _dtypes.standardize_dtype(_torch_dtype(dtype, "full")))
 
 
-@keras_op(name="full", spec=_full_spec)
-def _full(fill_value, *, shape, dtype=None):
-    shape = _int_tuple(shape, "full")
-    td = _torch_dtype(dtype, "full")
-    if isinstance(fill_value, (numbers.Number, np.generic)):
-        return torch.full(shape, fill_value, dtype=td, device=get_device())
-    fill = to_tensor(fill_value, td)
-    return torch.broadcast_to(fill, shape).clone(memory_format=torch.contiguous_format)
-
-
+# Recorded as Keras records it: ``Full(shape, dtype)`` called on ``fill_value``.
+@keras_op(spec=_full_spec)
 def full(shape, fill_value, dtype=None):
     """A tensor of ``shape`` filled with ``fill_value`` (a scalar or a broadcastable tensor).
 
@@ -234,10 +224,12 @@ def full(shape, fill_value, dtype=None):
     >>> ops.full((2,), 7)
     tensor([7., 7.])
     """
-    return _full(fill_value, shape=shape, dtype=dtype)
-
-
-full._keras_op = _full._keras_op
+    shape = _int_tuple(shape, "full")
+    td = _torch_dtype(dtype, "full")
+    if isinstance(fill_value, (numbers.Number, np.generic)):
+        return torch.full(shape, fill_value, dtype=td, device=get_device())
+    fill = to_tensor(fill_value, td)
+    return torch.broadcast_to(fill, shape).clone(memory_format=torch.contiguous_format)
 
 
 def _like(x, dtype, op):
@@ -1010,6 +1002,8 @@ def _pad_ramp(x, axis, before, after):
     return y if y.dtype == x.dtype else torch.floor(y).to(x.dtype)
 
 
+# Recorded as Keras records it: ``Pad(pad_width, mode)`` called on ``(x, constant_values)``.
+@keras_op
 def pad(x, pad_width, mode="constant", constant_values=None):
     """Pad ``x`` with NumPy's ``pad_width`` forms and modes.
 
@@ -1025,12 +1019,6 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     >>> ops.pad(torch.tensor([1.0, 2.0, 3.0]), (2, 1), mode="reflect")
     tensor([3., 2., 1., 2., 3., 2.])
     """
-    return _pad(x, constant_values, pad_width=pad_width, mode=mode)
-
-
-# Recorded as Keras records it: ``Pad(pad_width, mode)`` called on ``(x, constant_values)``.
-@keras_op(name="pad")
-def _pad(x, constant_values=None, *, pad_width, mode="constant"):
     if mode not in _PAD_MODES:
         raise ValueError(f"ops.pad: `mode` must be one of {_PAD_MODES}. Received: mode={mode!r}")
     if constant_values is not None and mode != "constant":
@@ -1077,9 +1065,6 @@ def _pad(x, constant_values=None, *, pad_width, mode="constant"):
                 parts.append(v.expand(*x.shape[:axis], a, *x.shape[axis + 1 :]))
             x = torch.cat(parts, axis)
     return x
-
-
-pad._keras_op = _pad._keras_op
 
 
 # ----------------------------------------------------------------------------- splitting

@@ -222,10 +222,11 @@ def nanmean(x, axis=None, keepdims=False):
     return torch.nanmean(x.to(compute), dim=dims, keepdim=keepdims).to(out)
 
 
-@keras_op(name="average")
-def _average(x, weights=None, axis=None):
-    # Registered with ``weights`` before ``axis``: Keras records ``axis`` in the op's config
-    # and ``(x, weights)`` as its call arguments, and a recorded op calls this positionally.
+# Recorded as Keras records it: ``Average(axis)`` called on ``(x, weights)``.
+@keras_op
+def average(x, axis=None, weights=None):
+    """Mean over ``axis``, weighted by ``weights`` (same shape as ``x``, or 1-D along an int
+    ``axis``); integer inputs give float32."""
     x = to_tensor(x)
     names = [dtype_of(x), float]
     if weights is not None:
@@ -253,15 +254,6 @@ def _average(x, weights=None, axis=None):
         return x
     w = w.expand(x.shape)
     return torch.sum(x * w, dim=dims) / torch.sum(w, dim=dims)
-
-
-def average(x, axis=None, weights=None):
-    """Mean over ``axis``, weighted by ``weights`` (same shape as ``x``, or 1-D along an int
-    ``axis``); integer inputs give float32."""
-    return _average(x, weights=weights, axis=axis)
-
-
-average._keras_op = _average._keras_op
 
 
 # ---------------------------------------------------------------------- variance, std

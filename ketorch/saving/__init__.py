@@ -1,5 +1,6 @@
 """Saving and loading models: ``.keras`` files, weights files, custom object registration."""
 
+from .file_editor import KerasFileEditor as KerasFileEditor
 from .object_registration import (
     CustomObjectScope,
     custom_object_scope,

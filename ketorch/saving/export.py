@@ -18,6 +18,7 @@ import warnings
 
 import torch
 
+from .. import backend
 from ..backend._variable import Variable
 from .file_utils import atomic_path, path_str
 
@@ -56,7 +57,6 @@ def _example_inputs(model, input_signature):
             )
         names = [s[0] for s in specs]
         shapes = [(s[1], s[2]) for s in specs]
-    from .. import backend
 
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     tensors = []

@@ -23,6 +23,7 @@ import h5py
 import numpy as np
 import torch
 
+from .. import backend
 from . import limits, object_tree
 
 # Errors that h5py raises on damaged files; all are reported as ValueError.
@@ -439,7 +440,6 @@ def prepare_optimizer(model, opt) -> None:
     """Build ``opt`` on the model's trainable weights (on the training device) if needed."""
     if opt.built:
         return
-    from .. import backend
 
     device = backend.get_device()
     if any(p.device != device for p in model.parameters()):

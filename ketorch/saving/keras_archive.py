@@ -17,8 +17,12 @@ import os
 import tempfile
 import zipfile
 
+import numpy as np
+import torch
+
 from . import h5_io, limits, serialization, zip_members
 from .file_utils import atomic_path, temp_beside
+from .object_tree import saveable_entries
 
 CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
@@ -38,9 +42,6 @@ def model_config_json(model) -> str:
 
 
 def _json_default(value):
-    import numpy as np
-    import torch
-
     if isinstance(value, (np.integer, np.floating, np.bool_)):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -75,7 +76,6 @@ def save_archive(model, filepath: str, overwrite: bool = True) -> None:
 
 def _asset_owners(model):
     """``(path, object)`` of the objects that keep files (e.g. an adapted vocabulary)."""
-    from .object_tree import saveable_entries
 
     return [
         (path, obj)

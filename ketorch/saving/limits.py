@@ -45,6 +45,8 @@ import threading
 
 import numpy as np
 
+from ..layers.layer import Layer
+
 MAX_ELEMENTS_PER_SAMPLE = 1 << 27  # 128 Mi values: far above any real input
 MAX_DIM = 1 << 31
 MAX_DEPTH = 200
@@ -113,7 +115,6 @@ def _check_shape(key, shape) -> None:
 @contextlib.contextmanager
 def weight_budget(max_bytes: int):
     """Within the block, ``Layer.add_weight`` may allocate at most ``max_bytes`` in total."""
-    from ..layers.layer import Layer
 
     with _PATCH_LOCK:
         original = Layer.add_weight

@@ -20,6 +20,8 @@ import collections
 from torch import nn
 
 from .. import backend
+from ..layers.layer import Layer
+from ..optimizers import Optimizer
 
 _KERAS_LAYER_ATTRS = frozenset({"layers"})
 
@@ -29,13 +31,11 @@ def _name_key(name: str) -> str:
 
 
 def _is_layer(obj) -> bool:
-    from ..layers.layer import Layer
 
     return isinstance(obj, Layer)
 
 
 def _is_keras_optimizer(obj) -> bool:
-    from ..optimizers import Optimizer
 
     return isinstance(obj, Optimizer)
 
@@ -144,6 +144,7 @@ def _layer_children_in_order(layer) -> list:
 
 
 def _is_model_with_layers(obj) -> bool:
+    # models import saving (for save/load methods and configs): resolved at call time.
     from ..models.functional import Functional
     from ..models.sequential import Sequential
 
@@ -167,7 +168,7 @@ def _children(obj, include_optimizer):
         if module is None or (listed and id(module) in positional and key.isdigit()):
             continue
         named.append((_public_name(obj, key, module), module))
-    from ..models.model import Model
+    from ..models.model import Model  # models import saving: resolved at call time
 
     if isinstance(obj, Model) and not listed:
         named.append(("layers", obj.layers))

@@ -35,7 +35,7 @@ def ineligible_reason(model) -> str | None:
         return "use_ema and gradient_accumulation_steps keep Python-side step counters"
     if len(opt.param_groups) != 1:
         return "the optimizer has several parameter groups"
-    if getattr(model, "_dist", None) is not None:
+    if model._runtime.distributed:
         return "data-parallel training reduces gradients between processes"
     if model._grad_scaler is not None:
         return "float16 loss scaling skips steps on the host"

@@ -109,7 +109,7 @@ class CustomStepsMixin:
 
 
 def _is_default(cls, name):
-    from .trainer import Trainer
+    from .trainer import Trainer  # the Trainer class is built from this module's mixin
 
     return getattr(cls, name) is getattr(Trainer, name)
 

@@ -15,10 +15,10 @@ import torch
 
 from .. import config as _config
 from .. import optimizers as optimizers_mod
-from ..callbacks.callback import Callback
 from ..callbacks.callback_list import CallbackList
 from ..mixed_precision.autocast import to_float32
 from . import data_adapters as da
+from .compiled_step import CompiledPredictStep
 from .epoch_iterator import EpochIterator
 from .run_state import inference_mode
 
@@ -32,11 +32,6 @@ def _to_numpy(t):
 def rows(x):
     """The batch size of one batch (a tensor or a list of them)."""
     return x.shape[0] if isinstance(x, torch.Tensor) else x[0].shape[0]
-
-
-def _wants_batch_logs(callbacks, hook):
-    # Decided from the user's whole list, identical on every process (collectives follow).
-    return any(not isinstance(cb, Callback) or cb._implements(hook) for cb in callbacks or ())
 
 
 def pythonify(logs):
@@ -74,9 +69,9 @@ def _fit_adapters(
     validation_split, validation_batch_size, loader_kwargs,
 ):  # fmt: skip
     """The training adapter and the validation adapter (``None`` without validation)."""
-    dist = model._dist
-    shard = model._array_shard(dist)
-    seed = dist.shared_seed() if dist is not None and shuffle else None
+    rt = model._runtime
+    shard = rt.shard
+    seed = rt.shuffle_seed(shuffle)
     train = da.get_data_adapter(
         model, x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
         class_weight=class_weight, shard=shard, seed=seed, training=True, what="fit",
@@ -104,23 +99,14 @@ def _start_training(model, bx, check_inputs):
         model._prepare_model(bx)
         da.check_input_shapes(model, bx)
     model._prepare_optimizer()
-    dist = model._dist
-    if dist is None:
-        return None
-    dist.broadcast_weights(model)
-    dist.prepare_training(model)
-    return model._custom_step_hook(dist)
+    return model._runtime.start_training(model)
 
 
-def _train_group(model, group, dist):
+def _train_group(model, group):
     """The training steps of one ``steps_per_execution`` run of batches."""
+    train_batch = model._runtime.train_batch
     for bx, by, bsw in group:
-        if dist is not None:
-            dist.reduced, dist.current_n = False, rows(bx)
-            if dist.current_n == 0:  # an empty share of the last global batch
-                model._empty_train_step()
-                continue
-        model._run_train_step(model._model_input(bx), by, bsw)
+        train_batch(model, bx, by, bsw)
 
 
 def _train_batch_end(model, cbs, step, sync_batch_logs, user_batch_logs):
@@ -143,13 +129,73 @@ def _validate(model, val_batches, cbs):
     return {f"val_{k}": v for k, v in val_logs.items()}
 
 
+def _fit_callbacks(model, callbacks, verbose, epochs, steps):
+    return CallbackList(
+        model._runtime.chief_callbacks(callbacks),
+        add_history=True,
+        add_progbar=verbose != 0,
+        model=model,
+        verbose=verbose,
+        epochs=epochs,
+        steps=steps,
+    )
+
+
+class _FitState:
+    """What one ``fit`` call carries between epochs."""
+
+    def __init__(self, model, train, cbs, stream, callbacks):
+        self.train, self.cbs, self.stream = train, cbs, stream
+        # From the user's whole list (before rank-0-only callbacks are dropped): the same
+        # decision on every process, as the collectives it adds must match.
+        self.sync_batch_logs = model._runtime.wants_batch_sync(callbacks)
+        self.user_batch_logs = cbs.needs_batch_logs["on_train_batch_end"]
+        self.has_batch_begin = cbs.has_batch_hook("on_train_batch_begin")
+        self.started = False
+        self.hook = None
+        self.guard = _InterruptGuard(model)
+
+
+def _train_epoch(model, state) -> int:
+    """The training steps of one epoch; returns the index of the last step run (-1: none)."""
+    cbs = state.cbs
+    step = -1
+    for first_step, step, group in state.train.groups(model._steps_per_execution):
+        if not state.started:
+            state.hook = _start_training(model, group[0][0], state.stream)
+            state.started = True
+        try:
+            if state.has_batch_begin:
+                cbs.on_train_batch_begin(first_step)
+            _train_group(model, group)
+            _train_batch_end(model, cbs, step, state.sync_batch_logs, state.user_batch_logs)
+        except KeyboardInterrupt:  # from a callback; a real Ctrl-C goes to the guard
+            state.guard.interrupt()
+        if model.stop_training:
+            break
+    return step
+
+
+def _epoch_logs(model, state, epoch, step, val_batches, validation_freq) -> dict:
+    logs = model._global_logs()
+    if state.guard.interrupted:
+        state.guard.report(epoch, step)
+    elif val_batches is not None and _should_validate(epoch, validation_freq):
+        logs.update(_validate(model, val_batches, state.cbs))
+    if getattr(model.optimizer, "_lr_schedule", None) is not None:
+        # The issue asks for the scheduled rate in the logs (Keras omits it).
+        logs.setdefault("learning_rate", float(model.optimizer.learning_rate))
+    if not model.stop_training:  # a callback that stopped on NaN already said so
+        _warn_if_nan(model, epoch, logs)
+    return logs
+
+
 def fit_loop(
     model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
     shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
     validation_batch_size, validation_freq, loader_kwargs,
 ):  # fmt: skip
     """The body of ``Model.fit`` (arguments as documented there)."""
-    dist = model._dist
     _check_fit_args(x, epochs, batch_size, validation_split)
     train, val_data = _fit_adapters(
         model, x, y, sample_weight, class_weight, batch_size, shuffle, validation_data,
@@ -158,73 +204,36 @@ def fit_loop(
     stream = not isinstance(train, da.ArrayDataAdapter)
     train = EpochIterator(train, steps_per_epoch, _config.max_steps_per_epoch())
     val_batches = None if val_data is None else EpochIterator(val_data, validation_steps)
-    steps = train.num_batches
     if _config.max_epochs() is not None:
         epochs = min(epochs, _config.max_epochs())
-    sync_batch_logs = dist is not None and _wants_batch_logs(callbacks, "on_train_batch_end")
-    cbs = CallbackList(
-        model._chief_callbacks(callbacks, dist),
-        add_history=True,
-        add_progbar=verbose != 0,
-        model=model,
-        verbose=verbose,
-        epochs=epochs,
-        steps=steps,
-    )
-    user_batch_logs = cbs.needs_batch_logs["on_train_batch_end"]
-    has_batch_begin = cbs.has_batch_hook("on_train_batch_begin")
+    cbs = _fit_callbacks(model, callbacks, verbose, epochs, train.num_batches)
+    state = _FitState(model, train, cbs, stream, callbacks)
     model.stop_training = False
     model.train()
-    spe = model._steps_per_execution
-    opt_ready = False
-    hook = None
     cbs.on_train_begin()
     # A callback (BackupAndRestore) may resume an interrupted run at a later epoch.
     initial_epoch = model.__dict__.pop("_initial_epoch", None) or initial_epoch
     epoch_logs = {}
-    guard = _InterruptGuard(model)
     try:
-        guard.install()
+        state.guard.install()
         for epoch in range(initial_epoch, epochs):
             model.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            step = -1
-            for first_step, step, group in train.groups(spe):
-                if not opt_ready:
-                    hook = _start_training(model, group[0][0], stream)
-                    opt_ready = True
-                try:
-                    if has_batch_begin:
-                        cbs.on_train_batch_begin(first_step)
-                    _train_group(model, group, dist)
-                    _train_batch_end(model, cbs, step, sync_batch_logs, user_batch_logs)
-                except KeyboardInterrupt:  # from a callback; a real Ctrl-C goes to the guard
-                    guard.interrupt()
-                if model.stop_training:
-                    break
+            step = _train_epoch(model, state)
             if step < 0 and train.exhausted:
                 break
-            epoch_logs = model._global_logs()
-            if guard.interrupted:
-                guard.report(epoch, step)
-            elif val_batches is not None and _should_validate(epoch, validation_freq):
-                epoch_logs.update(_validate(model, val_batches, cbs))
-            if getattr(model.optimizer, "_lr_schedule", None) is not None:
-                # The issue asks for the scheduled rate in the logs (Keras omits it).
-                epoch_logs.setdefault("learning_rate", float(model.optimizer.learning_rate))
-            if not model.stop_training:  # a callback that stopped on NaN already said so
-                _warn_if_nan(model, epoch, epoch_logs)
+            epoch_logs = _epoch_logs(model, state, epoch, step, val_batches, validation_freq)
             cbs.on_epoch_end(epoch, epoch_logs)
             if model.stop_training or train.exhausted:
                 break
     finally:
-        guard.uninstall()
-        if hook is not None:
-            hook.remove()
+        state.guard.uninstall()
+        if state.hook is not None:
+            state.hook.remove()
         train.close()
         if val_batches is not None:
             val_batches.close()
-    if isinstance(model.optimizer, optimizers_mod.Optimizer) and opt_ready:
+    if isinstance(model.optimizer, optimizers_mod.Optimizer) and state.started:
         # With use_ema, Keras swaps the moving-average weights in at the end of fit.
         model.optimizer.finalize_variable_values(model.trainable_weights)
     cbs.on_train_end(epoch_logs)
@@ -236,6 +245,7 @@ def run_evaluation(model, batches, cbs_inner=None):
     """Run the test loop over ``batches`` and return pythonified logs (the caller puts the
     model in inference mode)."""
     model.reset_metrics()
+    skips = model._runtime.skips
     progbar = cbs_inner.progbar if cbs_inner is not None else None
     user_logs = cbs_inner.needs_batch_logs["on_test_batch_end"] if cbs_inner is not None else False
     has_begin = cbs_inner.has_batch_hook("on_test_batch_begin") if cbs_inner is not None else False
@@ -246,7 +256,7 @@ def run_evaluation(model, batches, cbs_inner=None):
             if has_begin:
                 cbs_inner.on_test_batch_begin(first_step)
             for bx, by, bsw in group:
-                if model._dist is not None and rows(bx) == 0:
+                if skips(bx):
                     continue  # an empty share of the last global batch
                 model._run_test_step(model._model_input(bx), by, bsw)
             if user_logs:
@@ -277,9 +287,8 @@ def evaluate_loop(
     loader_kwargs,
 ):  # fmt: skip
     """The body of ``Model.evaluate``."""
-    dist = model._dist
     batches = da.get_data_adapter(
-        model, x, y, sample_weight, batch_size=batch_size, shard=model._array_shard(dist),
+        model, x, y, sample_weight, batch_size=batch_size, shard=model._runtime.shard,
         what="evaluate",
         targets_required=model._compile_loss is not None, **loader_kwargs,
     )  # fmt: skip
@@ -308,12 +317,48 @@ def evaluate_loop(
     return values[0] if len(values) == 1 else values
 
 
+def _predict_runner(model, rt):
+    """A function from one batch (and its step index) to the model's flat float32 outputs
+    (``None`` for an empty share of the last global batch)."""
+    custom_predict = model._overrides("predict_step")
+    compiled = None
+    if model._jit_compile and not rt.distributed and not custom_predict:
+        if model._compiled_predict is None:
+            model._compiled_predict = CompiledPredictStep(model)
+        compiled = model._compiled_predict
+
+    def run(bx, step):
+        if rt.skips(bx):
+            return None
+        mx = model._model_input(bx)
+        if custom_predict:
+            return to_float32(model._flat_outputs(model.predict_step((mx,))))
+        # The first step runs eagerly (it builds the model); the compiled step may decline
+        # a batch (another shape) and return None.
+        out = compiled(mx) if compiled is not None and step > 0 else None
+        if out is not None:
+            return out
+        return to_float32(model._flat_outputs(model(mx, training=False)))
+
+    return run
+
+
+def _group_outputs(produced):
+    """The numpy outputs of a ``steps_per_execution`` run of batches, concatenated."""
+    produced = [o for o in produced if o is not None]
+    if not produced:
+        return []
+    if len(produced) == 1:
+        return [_to_numpy(o) for o in produced[0]]
+    return [np.concatenate([_to_numpy(o[i]) for o in produced]) for i in range(len(produced[0]))]
+
+
 @torch.no_grad()
 def predict_loop(model, x, *, batch_size, verbose, steps, callbacks, loader_kwargs):
     """The body of ``Model.predict``."""
-    dist = model._dist
+    rt = model._runtime
     batches = da.get_data_adapter(
-        model, x, batch_size=batch_size, shard=model._array_shard(dist), what="predict", **loader_kwargs,
+        model, x, batch_size=batch_size, shard=rt.shard, what="predict", **loader_kwargs,
     )  # fmt: skip
     if isinstance(batches, da.ArrayDataAdapter):
         model._prepare_model(batches.x)
@@ -330,48 +375,26 @@ def predict_loop(model, x, *, batch_size, verbose, steps, callbacks, loader_kwar
     cbs.on_predict_begin()
     has_user = cbs.needs_batch_logs["on_predict_batch_end"]
     has_begin = cbs.has_batch_hook("on_predict_batch_begin")
-    compiled = None
-    custom_predict = model._overrides("predict_step")
-    if model._jit_compile and dist is None and not custom_predict:
-        if model._compiled_predict is None:
-            from .compiled_step import CompiledPredictStep
-
-            model._compiled_predict = CompiledPredictStep(model)
-        compiled = model._compiled_predict
+    run = _predict_runner(model, rt)
     try:
-        for step, (bx, _, _) in enumerate(batches):
-            if step == 0:
-                model._prepare_model(bx)
+        for first_step, step, group in batches.groups(model._steps_per_execution):
+            if first_step == 0:
+                model._prepare_model(group[0][0])
             if has_begin:
-                cbs.on_predict_batch_begin(step, {})
-            if dist is not None and rows(bx) == 0:
-                outputs.append(None)  # an empty share of the last global batch
-                continue
-            mx = model._model_input(bx)
-            out = compiled(mx) if compiled is not None and step > 0 else None
-            if custom_predict:
-                out = to_float32(model._flat_outputs(model.predict_step((mx,))))
-            elif out is None:
-                out = to_float32(model._flat_outputs(model(mx, training=False)))
-            outputs.append(out)
+                cbs.on_predict_batch_begin(first_step, {})
+            produced = [run(bx, first_step + i) for i, (bx, _, _) in enumerate(group)]
+            outputs.extend(produced)
             if has_user:
-                cbs.on_predict_batch_end(
-                    step, {"outputs": model._structure_outputs([_to_numpy(o) for o in out])}
-                )
+                logs = {"outputs": model._structure_outputs(_group_outputs(produced))}
+                cbs.on_predict_batch_end(step, logs)
             else:
                 cbs.on_predict_batch_end(step, None)
     finally:
         batches.close()
     cbs.on_predict_end()
-    if dist is not None:
-        local = [None if o is None else [t.cpu().numpy() for t in o] for o in outputs]
-        flat = dist.gather_outputs(local)
-        if not flat:
-            raise ValueError("predict() received no data: the input produced no batches.")
-        return model._structure_outputs(flat)
-    if not outputs:
+    flat = rt.gather_predictions(outputs)
+    if not flat:
         raise ValueError("predict() received no data: the input produced no batches.")
-    flat = [torch.cat([o[i] for o in outputs]).cpu().numpy() for i in range(len(outputs[0]))]
     return model._structure_outputs(flat)
 
 

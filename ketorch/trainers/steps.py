@@ -14,8 +14,14 @@ from .. import backend
 from .. import optimizers as optimizers_mod
 from ..backend._core import PER_THREAD
 from ..distribution import data_parallel as dp_mod
+from ..distribution import runtime as runtime_mod
+from ..distribution.local_runtime import LOCAL
+from ..losses import get as get_loss
 from ..mixed_precision.autocast import to_float32
 from . import data_adapters as da
+from . import fast_dense
+from .compile_utils import _per_output
+from .compiled_step import CompiledTrainStep
 from .loops import pythonify, rows
 from .run_state import (
     has_private_metrics,
@@ -83,6 +89,7 @@ class StepsMixin:
             self._grad_scaler = torch.amp.GradScaler(
                 device_type, init_scale=2.0**15, growth_interval=2000
             )
+        fast_dense.reset(self)  # the fused Dense step is planned again on this run's first step
 
     def _arrays(self, x, y, sample_weight, what):
         return da.model_arrays(self, x, y, sample_weight)
@@ -91,13 +98,9 @@ class StepsMixin:
         """Fail before training when sparse labels exceed the output's class count."""
         if y_list is None or self._compile_loss is None:
             return
-        from ..losses import get as get_loss
-
         specs = self._compile_loss._spec
         names = self._data_output_names()
         try:
-            from .compile_utils import _per_output
-
             per = _per_output(specs, names, "loss")
         except ValueError:
             return
@@ -130,13 +133,14 @@ class StepsMixin:
         """The compiled step when ``jit_compile=True`` covers this batch, else ``train_step``."""
         if self._takes_data("train_step"):
             return self._run_custom_step("train_step", x, y, sample_weight)
+        loss = fast_dense.train_step(self, x, y, sample_weight)  # None: it does not apply
+        if loss is not None:
+            return loss
         # The compiled step updates the model's own metric objects: a run holding private
         # copies (it started while another run held them) takes the eager step.
         if self._jit_compile and not has_private_metrics(self):
             step = self._compiled_step
             if step is None:
-                from .compiled_step import CompiledTrainStep
-
                 step = self._compiled_step = CompiledTrainStep(self)
                 if step.failed is not None:
                     warnings.warn(
@@ -195,8 +199,7 @@ class StepsMixin:
         if self._grad_scaler is not None:
             scaled = self._grad_scaler.scale(scaled)
         scaled.backward()
-        if self._dist is not None:
-            self._dist.reduce_gradients(rows(x))
+        self._runtime.after_backward(rows(x))
         self._apply_optimizer_step()
         self._update_metrics(loss, x, y, y_pred, sample_weight)
         return loss
@@ -216,49 +219,14 @@ class StepsMixin:
                 for w, constraint in self._constrained:
                     w.copy_(constraint(w))
 
-    def _empty_train_step(self):
-        """This process's share of the global batch is empty: join the step with zeros."""
-        dist = self._dist
-        self.optimizer.zero_grad(set_to_none=True)
-        dist.zero_gradients()
-        if self._grad_scaler is not None:
-            self._grad_scaler.scale(torch.zeros((), device=backend.get_device()))
-        dist.reduce_gradients(0)
-        self._apply_optimizer_step()
-
     def _global_logs(self):
-        """Pythonified logs; summed over processes under DataParallel."""
-        if self._dist is not None:
-            return self._dist.global_logs(self.metrics, pythonify)
-        return pythonify(self._logs())
+        """Pythonified logs; summed over processes under a distribution."""
+        return self._runtime.logs(self, pythonify)
 
-    def _setup_distribution(self):
+    def _setup_runtime(self):
+        """The runtime of this fit/evaluate/predict: the distribution's, else the local one."""
         dp = dp_mod.active()
-        if dp is None:
-            return None
-        from ..distribution.runtime import setup
-
-        return setup(dp)
-
-    def _custom_step_hook(self, dist):
-        # A user's train_step that calls optimizer.step() is synchronised by a pre-step hook.
-        if not self._overrides("train_step"):
-            return None
-
-        def reduce_before_step(optimizer, args, kwargs):
-            if not dist.reduced:
-                dist.reduce_gradients(dist.current_n)
-
-        return self.optimizer.register_step_pre_hook(reduce_before_step)
-
-    def _chief_callbacks(self, callbacks, dist):
-        """Callbacks that write files (``_chief_only``) run on rank 0 only."""
-        if dist is None or dist.is_chief or not callbacks:
-            return callbacks
-        return [cb for cb in callbacks if not getattr(cb, "_chief_only", False)]
-
-    def _array_shard(self, dist):
-        return dist.shard if dist is not None else None
+        return LOCAL if dp is None else runtime_mod.setup(dp)
 
     @torch.no_grad()
     def _update_metrics(self, loss, x, y, y_pred, sample_weight, tracker=None, cm=None):

@@ -15,6 +15,7 @@ import torch
 
 from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
+from ..distribution.local_runtime import LOCAL
 from ..mixed_precision.autocast import to_float32
 from . import data_adapters as da
 from . import loops
@@ -63,7 +64,7 @@ class Trainer(StepsMixin, Keras2TrainerMixin, CustomStepsMixin):
     """Keras's ``compile``/``fit``/``evaluate``/``predict`` for torch modules."""
 
     # Class-level defaults so that models made without ``_init_trainer`` still train.
-    _dist = None  # the DataParallel runtime while fit/evaluate/predict run distributed
+    _runtime = LOCAL  # a distribution's runtime while fit/evaluate/predict run under it
     _grad_scaler = None  # torch.amp.GradScaler for mixed_float16
     _auto_scale_loss = True
     # The metric containers and custom-step logs: a run that starts while another run of the
@@ -99,7 +100,7 @@ class Trainer(StepsMixin, Keras2TrainerMixin, CustomStepsMixin):
         self._steps_per_execution = 1
         self._auto_scale_loss = True
         self._grad_scaler = None
-        self._dist = None
+        self._runtime = LOCAL
 
     # -------------------------------------------------------------- compile
     def compile(
@@ -236,7 +237,7 @@ class Trainer(StepsMixin, Keras2TrainerMixin, CustomStepsMixin):
         names = getattr(self, "input_names", None)
         if isinstance(names, list) and names:
             return names
-        from ..models.sequential import Sequential
+        from ..models.sequential import Sequential  # models subclass this Trainer
 
         if isinstance(self, Sequential):
             return ["input"]
@@ -343,12 +344,12 @@ class Trainer(StepsMixin, Keras2TrainerMixin, CustomStepsMixin):
         # One fit of a model at a time (a nested one from a callback raises); its metrics are
         # its own even while evaluate() runs in a callback or another thread.
         with fit_scope(self), metrics_scope(self):
-            dist = self._setup_distribution()
-            outer, self._dist = self._dist, dist
+            rt = self._setup_runtime()
+            outer, self._runtime = self._runtime, rt
             try:
                 return loops.fit_loop(
                     self, x, y, batch_size=batch_size, epochs=epochs,
-                    verbose=verbose if dist is None or dist.is_chief else 0, callbacks=callbacks,
+                    verbose=rt.verbose(verbose), callbacks=callbacks,
                     validation_split=validation_split, validation_data=validation_data,
                     shuffle=shuffle, class_weight=class_weight, sample_weight=sample_weight,
                     initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
@@ -357,7 +358,7 @@ class Trainer(StepsMixin, Keras2TrainerMixin, CustomStepsMixin):
                     validation_freq=validation_freq, loader_kwargs=loader_kwargs,
                 )  # fmt: skip
             finally:
-                self._dist = outer
+                self._runtime = outer
 
     # ------------------------------------------------------------- evaluate
     def evaluate(
@@ -387,20 +388,20 @@ class Trainer(StepsMixin, Keras2TrainerMixin, CustomStepsMixin):
         check_batch_size(batch_size)
         if x is None:
             raise ValueError("evaluate() needs data: pass `x` and `y`. Received: x=None")
-        dist = self._setup_distribution()
-        outer, self._dist = self._dist, dist
+        rt = self._setup_runtime()
+        outer, self._runtime = self._runtime, rt
         try:
             # Inside a fit callback or beside a fit in another thread: private metrics.
             with metrics_scope(self), inference_mode(self):
                 return loops.evaluate_loop(
                     self, x, y, batch_size=batch_size,
-                    verbose=verbose if dist is None or dist.is_chief else 0,
+                    verbose=rt.verbose(verbose),
                     sample_weight=sample_weight, steps=steps,
-                    callbacks=self._chief_callbacks(callbacks, dist), return_dict=return_dict,
+                    callbacks=rt.chief_callbacks(callbacks), return_dict=return_dict,
                     loader_kwargs=loader_kwargs,
                 )  # fmt: skip
         finally:
-            self._dist = outer
+            self._runtime = outer
 
     # -------------------------------------------------------------- predict
     @torch.no_grad()
@@ -417,17 +418,17 @@ class Trainer(StepsMixin, Keras2TrainerMixin, CustomStepsMixin):
         verbose = _resolve_verbose(verbose)
         _check_x(x, "predict")
         check_batch_size(batch_size)
-        dist = self._setup_distribution()
-        outer, self._dist = self._dist, dist
+        rt = self._setup_runtime()
+        outer, self._runtime = self._runtime, rt
         try:
             with inference_mode(self):
                 return loops.predict_loop(
                     self, x, batch_size=batch_size,
-                    verbose=verbose if dist is None or dist.is_chief else 0, steps=steps,
-                    callbacks=self._chief_callbacks(callbacks, dist), loader_kwargs=loader_kwargs,
+                    verbose=rt.verbose(verbose), steps=steps,
+                    callbacks=rt.chief_callbacks(callbacks), loader_kwargs=loader_kwargs,
                 )  # fmt: skip
         finally:
-            self._dist = outer
+            self._runtime = outer
 
     # ----------------------------------------------------------- per batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):

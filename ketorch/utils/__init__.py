@@ -16,6 +16,7 @@ from ketorch.saving.object_registration import (
     register_keras_serializable,
 )
 from ketorch.saving.serialization import deserialize_keras_object, serialize_keras_object
+from ketorch.utils import bounding_boxes as bounding_boxes
 from ketorch.utils import generic_utils, legacy
 from ketorch.utils.audio_dataset_utils import audio_dataset_from_directory
 from ketorch.utils.config_utils import (

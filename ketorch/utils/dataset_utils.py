@@ -2,7 +2,8 @@
 
 File discovery, label inference and the training/validation split follow Keras
 exactly (same files in the same order for the same ``seed``); batches come from
-a `PyDataset`, so ``fit`` loads them in background threads.
+a `FileBatchDataset` (a `PyDataset`) seen through a lazy ``tf.data``-style
+`Dataset` (``_dataset_ops``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import numpy as np
 import torch
 
+from ._dataset_ops import from_batch_source
 from .py_dataset import PyDataset
 
 _LABEL_MODES = ("int", "categorical", "binary", None)
@@ -167,53 +169,7 @@ def _check_label_args(labels, label_mode, class_names):
 
 
 # ---------------------------------------------------------------- dataset
-class _MapMixin:
-    """``map`` / ``cache`` / ``prefetch`` in the spirit of ``tf.data`` (for tutorial code)."""
-
-    def map(self, fn, num_parallel_calls=None):
-        """A dataset whose batches are ``fn(*batch)`` (``fn(batch)`` for a lone ``x``).
-
-        Args:
-            fn: The function; a tuple batch is unpacked into its arguments.
-            num_parallel_calls: Accepted for ``tf.data`` compatibility; unused
-                (``fit`` already loads batches in background threads).
-
-        Returns:
-            A new `PyDataset`.
-        """
-        return MappedDataset(self, fn)
-
-    def cache(self, filename=""):
-        """No-op kept for ``tf.data``-style chains; returns the dataset itself."""
-        return self
-
-    def prefetch(self, buffer_size=None):
-        """No-op kept for ``tf.data``-style chains (``fit`` prefetches); returns the dataset."""
-        return self
-
-
-class MappedDataset(_MapMixin, PyDataset):
-    """A dataset transformed batch by batch (see ``FileBatchDataset.map``)."""
-
-    def __init__(self, source, fn):
-        super().__init__()
-        self._source = source
-        self._fn = fn
-        self.class_names = getattr(source, "class_names", None)
-        self.file_paths = getattr(source, "file_paths", None)
-
-    def __len__(self):
-        return len(self._source)
-
-    def __getitem__(self, index):
-        batch = self._source[index]
-        return self._fn(*batch) if isinstance(batch, tuple) else self._fn(batch)
-
-    def on_epoch_end(self):
-        self._source.on_epoch_end()
-
-
-class FileBatchDataset(_MapMixin, PyDataset):
+class FileBatchDataset(PyDataset):
     """Batches ``(x, y)`` (or ``x`` alone) loaded from a list of files.
 
     Attributes:
@@ -298,7 +254,7 @@ def _build(
             seed,
         )
         ds.class_names = class_names
-        return ds
+        return from_batch_source(ds)
 
     if subset == "both":
         train = make(

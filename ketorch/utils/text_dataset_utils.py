@@ -42,7 +42,9 @@ def text_dataset_from_directory(
         verbose: Print the number of files found.
 
     Returns:
-        A `PyDataset` with ``class_names`` and ``file_paths`` attributes (or
+        A lazy ``tf.data``-style `Dataset` (``map``, ``batch``, ``shuffle``,
+        ``prefetch``, ..., also indexable: ``ds[i]``) with ``class_names`` and
+        ``file_paths`` attributes (or
         a list of two with ``subset="both"``).
     """
     _check_label_args(labels, label_mode, class_names)

@@ -1,8 +1,8 @@
 """timeseries_dataset_from_array: batches of sliding windows over an array.
 
 The windows, their order (also when shuffled with a ``seed``) and the targets are
-Keras's; the batches come from a `PyDataset`, so ``fit`` loads them in background
-threads.
+Keras's; the batches come from a `PyDataset` seen through a lazy ``tf.data``-style
+`Dataset` (``map``, ``batch``, ``take``, ...).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import math
 
 import numpy as np
 
-from .dataset_utils import _MapMixin
+from ._dataset_ops import from_batch_source
 from .py_dataset import PyDataset
 
 
-class TimeseriesDataset(_MapMixin, PyDataset):
+class TimeseriesDataset(PyDataset):
     """Windows ``data[p : p + sequence_length * sampling_rate : sampling_rate]`` by batch.
 
     Attributes:
@@ -118,11 +118,11 @@ def timeseries_dataset_from_array(
         start_index: First step of ``data`` to use.
         end_index: One past the last step of ``data`` to use.
         format: ``"tf"`` or ``"grain"`` (Keras's choice of pipeline); both give the same
-            `PyDataset` here.
+            `Dataset` here.
 
     Returns:
-        A `PyDataset` of ``(windows, targets)`` batches (``windows`` alone without
-        targets), NumPy arrays of shape ``(batch, sequence_length, ...)``.
+        A lazy ``tf.data``-style `Dataset` (also indexable) of ``(windows,
+        targets)`` batches (``windows`` alone without targets), NumPy arrays of shape ``(batch, sequence_length, ...)``.
 
     Example:
         >>> import numpy as np
@@ -150,6 +150,8 @@ def timeseries_dataset_from_array(
         if seed is None:
             seed = np.random.randint(1e6)
         np.random.RandomState(seed).shuffle(starts)
-    return TimeseriesDataset(
-        array[start:end], target_array, starts, sequence_length, sampling_rate, batch_size
+    return from_batch_source(
+        TimeseriesDataset(
+            array[start:end], target_array, starts, sequence_length, sampling_rate, batch_size
+        )
     )

@@ -1,4 +1,9 @@
-"""Smoke test of the benchmark harness: a tiny run of three impls on three workloads."""
+"""Smoke test of the benchmark harness: a tiny run of ketorch and hand-written torch.
+
+Runs in the test environment (ketorch + torch only; ``bench/.venv`` has the Keras peers): two
+workloads, predict at two batch sizes, and the seed workflow once per impl. Its numbers mean
+nothing; it checks that every part runs and reports.
+"""
 
 import json
 import subprocess
@@ -6,33 +11,76 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-IMPLS = ("ketorch", "torch", "keras-torch")
-WORKLOADS = ("mlp", "lstm", "cnn")
+sys.path.insert(0, str(ROOT / "bench"))
+
+import run as bench_run  # noqa: E402
+
+IMPLS = ("ketorch", "torch")
+WORKLOADS = ("mlp", "cnn")
 
 
-def test_tiny_run_prints_table_and_writes_json(tmp_path):
+def test_tiny_run_prints_tables_and_writes_json(tmp_path):
     out = tmp_path / "bench.json"
-    cmd = [sys.executable, str(ROOT / "bench" / "run.py"), "--size", "tiny"]
-    cmd += ["--impls", ",".join(IMPLS), "--only", ",".join(WORKLOADS)]
+    cmd = [sys.executable, str(ROOT / "bench" / "run.py"), "--size", "tiny", "--threads", "1"]
+    cmd += ["--impls", ",".join(IMPLS), "--only", ",".join((*WORKLOADS, "seed"))]
+    cmd += ["--repeats", "1", "--seed-samples", "320"]
     cmd += ["--python", sys.executable, "--json", str(out)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
-    header = next(line for line in proc.stdout.splitlines() if line.startswith("workload"))
-    assert "train/s" in header and "predict/s" in header and "peak RSS MB" in header
-    for impl in ("torch", "keras-torch"):
-        assert "ketorch/impl train" in header
-        assert any(line.split()[1:2] == [impl] for line in proc.stdout.splitlines() if line)
+    lines = proc.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("workload"))
+    for col in ("train/s", "predict@32/s", "predict@256/s", "warm-up s", "peak RSS MB"):
+        assert col in header, header
+    for col in ("x train", "x p@32", "x p@256", "x warm-up", "x RSS"):
+        assert col in header, header
+    seed_header = next(line for line in lines if line.startswith("impl"))
+    assert "time to result s" in seed_header and "x time" in seed_header
+    assert any(line.split()[:1] == ["torch"] for line in lines[lines.index(seed_header) :])
 
     payload = json.loads(out.read_text())
     results = {(r["workload"], r["impl"]): r for r in payload["results"]}
     assert set(results) == {(w, i) for w in WORKLOADS for i in IMPLS}
     for key, r in results.items():
         assert r["status"] == "ok", (key, r)
-        assert r["train_samples_per_s"] > 0 and r["predict_samples_per_s"] > 0, key
-        assert r["peak_rss_mb"] > 0, key
-        assert r["threads"]["torch_num_threads"] >= 1
+        assert r["train_samples_per_s"] > 0, key
+        assert set(r["predict"]) == {"32", "256"}, key
+        assert all(p["samples_per_s"] > 0 for p in r["predict"].values()), key
+        assert r["warmup_s"] > 0 and r["peak_rss_mb"] > 0, key
+        assert r["threads"]["torch_num_threads"] == 1
     for workload in WORKLOADS:
-        for peer in ("torch", "keras-torch"):
-            ratio = payload["ratios"][workload][peer]
-            assert ratio["train"] > 0 and ratio["predict"] > 0
+        ratio = payload["ratios"][workload]["torch"]
+        for k in ("train", "predict@32", "predict@256", "warmup", "peak_rss"):
+            assert ratio[k] > 0, (workload, k)
+
+    seed = {s["impl"]: s for s in payload["seed"]}
+    assert set(seed) == set(IMPLS)
+    for impl, s in seed.items():
+        assert s["status"] == "ok", (impl, s)
+        assert s["time_to_result_s"] > s["phases_median"]["fit_s"] > 0
+        assert s["peak_rss_mb"] > 0 and 0 <= s["test_accuracy"] <= 1
+    assert payload["seed_ratios"]["torch"]["time_to_result"] > 0
+
+
+def test_predict_batch_option_selects_columns():
+    assert bench_run.parse_args([]).predict_batch == (32, 256)
+    args = bench_run.parse_args(["--predict-batch", "64", "--only", "seed"])
+    assert args.predict_batch == (64,) and args.only == ["seed"]
+    r = {
+        "workload": "mlp",
+        "impl": "ketorch",
+        "status": "ok",
+        "train_samples_per_s": 10.0,
+        "predict_samples_per_s": 20.0,
+        "predict_batches": [64],
+        "predict": {"64": {"samples": 64, "predict_s": 1.0, "samples_per_s": 64.0}},
+        "warmup_s": 1.0,
+        "peak_rss_mb": 100.0,
+    }
+    peer = dict(r, impl="torch", train_samples_per_s=5.0, warmup_s=0.5, peak_rss_mb=300.0)
+    peer["predict"] = {"64": {"samples": 64, "predict_s": 0.5, "samples_per_s": 128.0}}
+    table = bench_run.format_table([r, peer], "cpu", (64,))
+    assert "predict@64/s" in table and "predict@256/s" not in table
+    ratio = bench_run.ratios([r, peer])["mlp"]["torch"]
+    assert ratio["train"] == 2.0 and ratio["predict@64"] == 0.5
+    assert ratio["warmup"] == 0.5 and ratio["peak_rss"] == 3.0

@@ -343,15 +343,8 @@ def test_fuzz_sequential():
 
 
 # ------------------------------------------------------------------ layer constructors
-# New layers whose constructors do not yet name every bad argument (known gap, issue 16):
-# StackedRNNCells(cells=<not a list>), RandomColorJitter(hue_factor=[None]) naming `factor`,
-# STFTSpectrogram/MelSpectrogram with non-numeric sizes.
-_UNCHECKED_CONSTRUCTORS = (
-    "StackedRNNCells",
-    "RandomColorJitter",
-    "STFTSpectrogram",
-    "MelSpectrogram",
-)
+# Layers whose constructors do not yet name every bad argument (none left).
+_UNCHECKED_CONSTRUCTORS: tuple[str, ...] = ()
 
 
 def _layer_classes():

@@ -129,3 +129,33 @@ def test_steps_per_execution_groups_callbacks_not_results(method):
 def test_steps_per_execution_must_be_positive():
     with pytest.raises(ValueError, match="steps_per_execution"):
         _model(steps_per_execution=0)
+
+
+def test_steps_per_execution_groups_predict_callbacks_with_their_outputs():
+    x, _ = _data(50)  # 10 batches of 5: runs of 3 are steps 0-2, 3-5, 6-8, 9
+    calls = []
+
+    class Record(K.callbacks.Callback):
+        def on_predict_batch_begin(self, batch, logs=None):
+            calls.append(("begin", batch))
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(("end", batch, logs["outputs"].shape[0]))
+
+    K.utils.set_random_seed(1)
+    model = _model(steps_per_execution=3)
+    seen = []
+
+    class Keep(K.callbacks.Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append(logs["outputs"])
+
+    pred = model.predict(x, batch_size=5, verbose=0, callbacks=[Record(), Keep()])
+    assert calls == [
+        ("begin", 0), ("end", 2, 15), ("begin", 3), ("end", 5, 15), ("begin", 6),
+        ("end", 8, 15), ("begin", 9), ("end", 9, 5),
+    ]  # fmt: skip
+    np.testing.assert_array_equal(np.concatenate(seen), pred)
+    model_1 = _model()
+    model_1.set_weights(model.get_weights())
+    np.testing.assert_allclose(model_1.predict(x, batch_size=5, verbose=0), pred, rtol=1e-6)

@@ -97,3 +97,52 @@ def merge_masks(query, value, query_mask, value_mask, key_mask, attention_mask, 
     for p in parts[1:]:
         mask = mask & p
     return mask
+
+
+def resolve_key_and_masks(
+    query, value, key, query_mask, value_mask, key_mask, skip_key_mask_if_value=False
+):
+    """The start of an attention call: ``value`` and ``key`` as tensors on ``query``'s device
+    (``key`` defaults to ``value``) and each mask not passed read from its tensor's
+    ``_keras_mask`` (the key's only when a key was given, and with
+    ``skip_key_mask_if_value`` not when that key is ``value`` itself).
+
+    Returns:
+        ``(value, key, query_mask, value_mask, key_mask)``.
+    """
+    value = as_tensor_like(value, query)
+    key_given = key is not None
+    key = value if key is None else as_tensor_like(key, query)
+    if query_mask is None:
+        query_mask = getattr(query, "_keras_mask", None)
+    if value_mask is None:
+        value_mask = getattr(value, "_keras_mask", None)
+    if key_mask is None and key_given and not (skip_key_mask_if_value and key is value):
+        key_mask = getattr(key, "_keras_mask", None)
+    return value, key, query_mask, value_mask, key_mask
+
+
+def call_mask(
+    query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask, window
+):
+    """The attention mask of a call and whether it is purely causal.
+
+    Returns:
+        ``(mask, causal_only)``: ``causal_only`` when the causal mask is the only source
+        (the fused kernel then takes ``is_causal`` and ``mask`` is None); otherwise the AND
+        of every source from :func:`merge_masks` (None if there is none).
+    """
+    causal_only = (
+        use_causal_mask
+        and query_mask is None
+        and value_mask is None
+        and key_mask is None
+        and attention_mask is None
+        and window is None
+    )
+    mask = None
+    if not causal_only:
+        mask = merge_masks(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask, window
+        )
+    return mask, causal_only

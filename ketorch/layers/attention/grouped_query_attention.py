@@ -226,32 +226,17 @@ class GroupedQueryAttention(Layer):
         training=None,
         use_causal_mask=False,
     ):
-        value = _ops.as_tensor_like(value, query)
-        key_given = key is not None
-        key = value if key is None else _ops.as_tensor_like(key, query)
-        if query_mask is None:
-            query_mask = getattr(query, "_keras_mask", None)
-        if value_mask is None:
-            value_mask = getattr(value, "_keras_mask", None)
-        if key_mask is None and key_given:
-            key_mask = getattr(key, "_keras_mask", None)
+        value, key, query_mask, value_mask, key_mask = _ops.resolve_key_and_masks(
+            query, value, key, query_mask, value_mask, key_mask
+        )
         if self.flash_attention and return_attention_scores:
             raise ValueError(
                 "Returning attention scores is not supported when flash attention is enabled. "
                 "Please disable flash attention to access attention scores."
             )
-        causal_only = (
-            use_causal_mask
-            and query_mask is None
-            and value_mask is None
-            and key_mask is None
-            and attention_mask is None
-            and self.sliding_window is None
-        )
-        mask = None
-        if not causal_only:
-            mask = _ops.merge_masks(query, value, query_mask, value_mask, key_mask,
-                                    attention_mask, use_causal_mask, self.sliding_window)  # fmt: skip
+        mask, causal_only = _ops.call_mask(query, value, query_mask, value_mask, key_mask,
+                                           attention_mask, use_causal_mask,
+                                           self.sliding_window)  # fmt: skip
         gate = self._project(self._gate_dense, query) if self._gate_dense is not None else None
         q = self._project(self._query_dense, query)  # (batch, T, heads, head_dim)
         k = self._project(self._key_dense, key)  # (batch, S, kv_heads, head_dim)

@@ -294,33 +294,17 @@ class MultiHeadAttention(Layer):
         training=None,
         use_causal_mask=False,
     ):
-        value = _ops.as_tensor_like(value, query)
-        key_given = key is not None
-        key = value if key is None else _ops.as_tensor_like(key, query)
-        if query_mask is None:
-            query_mask = getattr(query, "_keras_mask", None)
-        if value_mask is None:
-            value_mask = getattr(value, "_keras_mask", None)
-        if key_mask is None and key_given and key is not value:
-            key_mask = getattr(key, "_keras_mask", None)
+        value, key, query_mask, value_mask, key_mask = _ops.resolve_key_and_masks(
+            query, value, key, query_mask, value_mask, key_mask, skip_key_mask_if_value=True
+        )
         if self.flash_attention and return_attention_scores:
             raise ValueError(
                 f"Layer '{self.name}' (MultiHeadAttention) cannot return attention scores with "
                 "`flash_attention=True`. Received: return_attention_scores=True"
             )
-        causal_only = (
-            use_causal_mask
-            and query_mask is None
-            and value_mask is None
-            and key_mask is None
-            and attention_mask is None
-            and self.sliding_window is None
-        )
-        mask = None
-        if not causal_only:
-            mask = self._merge_masks(
-                query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
-            )
+        mask, causal_only = _ops.call_mask(query, value, query_mask, value_mask, key_mask,
+                                           attention_mask, use_causal_mask,
+                                           self.sliding_window)  # fmt: skip
 
         reg = self.projection_activity_regularizer
         q = self._query_dense.project(query, reg)
@@ -338,30 +322,6 @@ class MultiHeadAttention(Layer):
         if return_attention_scores:
             return output, scores
         return output
-
-    def _merge_masks(self, query, value, query_mask, value_mask, key_mask, attention_mask, causal):
-        """AND of every mask source, broadcastable to ``(batch, T, S)``; None if no source."""
-        device = query.device
-        parts = []
-        if query_mask is not None:
-            parts.append(_ops.as_bool_mask(_ops.as_tensor_like(query_mask, query)).unsqueeze(-1))
-        for m in (value_mask, key_mask):
-            if m is not None:
-                parts.append(_ops.as_bool_mask(_ops.as_tensor_like(m, query)).unsqueeze(-2))
-        if causal:
-            parts.append(_ops.causal_mask(query.shape[1], value.shape[1], device))
-        if self.sliding_window is not None:
-            parts.append(
-                _ops.band_mask(query.shape[1], value.shape[1], self.sliding_window, device)
-            )
-        if attention_mask is not None:
-            parts.append(_ops.as_bool_mask(_ops.as_tensor_like(attention_mask, query)))
-        if not parts:
-            return None
-        mask = parts[0]
-        for p in parts[1:]:
-            mask = mask & p
-        return mask
 
     def _attend(self, q, k, v, mask, causal_only, training, return_scores):
         """Attention on projected ``(batch, positions..., heads, channels)`` tensors."""

@@ -8,10 +8,13 @@ import torch.nn.functional as F
 from ... import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
+from . import _quantized_layers
+from ._quantized import _FLOAT8_WEIGHTS as _FLOAT8
+from ._quantized import QuantizeMixin, read_quantization_config
 from .lora import LoRAMixin
 
 
-class Dense(LoRAMixin, Layer):
+class Dense(QuantizeMixin, LoRAMixin, Layer):
     """``output = activation(inputs @ kernel + bias)``, on the last axis of the input.
 
     Args:
@@ -42,7 +45,24 @@ class Dense(LoRAMixin, Layer):
         >>> from ketorch.layers import Dense
         >>> Dense(4, activation="relu")(torch.ones(2, 3)).shape
         torch.Size([2, 4])
+
+        ``quantize`` stores the kernel in int8 (or int4) with a per-unit scale:
+
+        >>> layer = Dense(4)
+        >>> layer.build((None, 3))
+        >>> layer.quantize("int8")
+        >>> [(w.name, w.dtype) for w in layer.weights]
+        [('bias', torch.float32), ('kernel', torch.int8), ('kernel_scale', torch.float32)]
+        >>> layer.dtype_policy.name
+        'int8_from_float32'
     """
+
+    _quant_owner = True
+    _quant_spec = {
+        "int8": ("kernel", "bias", "kernel_scale"),
+        "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+        "float8": ("kernel", "bias", *_FLOAT8),
+    }
 
     def __init__(
         self,
@@ -60,7 +80,7 @@ class Dense(LoRAMixin, Layer):
         lora_alpha=None,
         **kwargs,
     ):
-        kwargs.pop("quantization_config", None)
+        self.quantization_config = read_quantization_config(kwargs)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
@@ -87,13 +107,17 @@ class Dense(LoRAMixin, Layer):
                 f"Layer '{self.name}' (Dense) needs a known last input dimension to create its "
                 f"kernel. Received: input_shape={tuple(input_shape)}"
             )
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=(input_dim, self.units),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        mode = self.quantization_mode
+        if mode is not None:  # a quantized model being loaded: Keras's variables and order
+            self._quantized_build_with(_quantized_layers.dense_build, input_dim)
+        if mode in (None, "float8"):
+            self.kernel = self.add_weight(
+                name="kernel",
+                shape=(input_dim, self.units),
+                initializer=self.kernel_initializer,
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
@@ -108,6 +132,8 @@ class Dense(LoRAMixin, Layer):
         self._build_lora()
 
     def call(self, inputs):
+        if self.quantization_mode is not None:
+            return _quantized_layers.dense_call(self, inputs)
         if not inputs.is_floating_point():
             inputs = inputs.float()
         kernel = self._lora_merged() if self.lora_enabled else self.kernel
@@ -138,4 +164,7 @@ class Dense(LoRAMixin, Layer):
                 "bias_constraint": constraints.serialize(self.bias_constraint),
             }
         )
-        return self._lora_config(config)
+        return self._quant_config_entry(self._lora_config(config))
+
+    def _quantize_weights(self, mode, config):
+        _quantized_layers.dense_quantize(self, mode, config)

@@ -11,6 +11,9 @@ import torch.nn.functional as F
 from ... import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
+from . import _quantized_einsum
+from ._quantized import _FLOAT8_WEIGHTS as _FLOAT8
+from ._quantized import QuantizeMixin, read_quantization_config
 from .lora import LoRAMixin
 
 _PLAIN = re.compile(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)$")
@@ -118,7 +121,7 @@ def _matmul_plan(equation, bias_axes, kernel_shape):
     return len(contracted), fold
 
 
-class EinsumDense(LoRAMixin, Layer):
+class EinsumDense(QuantizeMixin, LoRAMixin, Layer):
     """A dense layer defined by an einsum equation: ``einsum(equation, inputs, kernel) + bias``.
 
     The equation names the input axes, the kernel axes and the output axes
@@ -153,7 +156,17 @@ class EinsumDense(LoRAMixin, Layer):
         torch.Size([3, 5, 4, 2])
         >>> layer.kernel.shape, layer.bias.shape
         (torch.Size([6, 4, 2]), torch.Size([4, 2]))
+        >>> layer.quantize("int8")
+        >>> layer.kernel.dtype, layer.kernel_scale.shape
+        (torch.int8, torch.Size([1, 1, 4, 2]))
     """
+
+    _quant_owner = True
+    _quant_spec = {
+        "int8": ("kernel", "bias", "kernel_scale"),
+        "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+        "float8": ("kernel", "bias", *_FLOAT8),
+    }
 
     def __init__(
         self,
@@ -171,7 +184,7 @@ class EinsumDense(LoRAMixin, Layer):
         lora_alpha=None,
         **kwargs,
     ):
-        kwargs.pop("quantization_config", None)
+        self.quantization_config = read_quantization_config(kwargs)
         kwargs.pop("gptq_unpacked_column_size", None)
         super().__init__(**kwargs)
         parse_equation(equation)
@@ -222,13 +235,17 @@ class EinsumDense(LoRAMixin, Layer):
                 f"contracts must be known. Received: input_shape={input_shape}"
             )
         self.input_spec = InputSpec(ndim=len(input_shape))
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=tuple(kernel_shape),
-            initializer=self._kernel_init(in_axes, out_axes),
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        mode = self.quantization_mode
+        if mode is not None:  # a quantized model being loaded: Keras's variables and order
+            self._quantized_build_with(_quantized_einsum.einsum_build, kernel_shape)
+        if mode in (None, "float8"):
+            self.kernel = self.add_weight(
+                name="kernel",
+                shape=tuple(kernel_shape),
+                initializer=self._kernel_init(in_axes, out_axes),
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         if bias_shape is not None:
             self.bias = self.add_weight(
                 name="bias",
@@ -242,6 +259,8 @@ class EinsumDense(LoRAMixin, Layer):
         self._build_lora()
 
     def call(self, inputs, training=None):
+        if self.quantization_mode is not None:
+            return _quantized_einsum.einsum_call(self, inputs)
         x = inputs if inputs.is_floating_point() else inputs.float()
         kernel = self._lora_merged() if self.lora_enabled else self.kernel
         if self._plan is not None:
@@ -284,4 +303,7 @@ class EinsumDense(LoRAMixin, Layer):
                 "quantization_config": None,
             }
         )
-        return self._lora_config(config)
+        return self._quant_config_entry(self._lora_config(config))
+
+    def _quantize_weights(self, mode, config):
+        _quantized_einsum.einsum_quantize(self, mode, config)

@@ -8,10 +8,12 @@ import torch.nn.functional as F
 from ... import constraints, initializers, regularizers
 from ..layer import Layer
 from ..node import KerasTensor
+from . import _quantized_layers
+from ._quantized import QuantizeMixin, read_quantization_config
 from .lora import LoRAMixin
 
 
-class Embedding(LoRAMixin, Layer):
+class Embedding(QuantizeMixin, LoRAMixin, Layer):
     """Look up rows of an ``(input_dim, output_dim)`` table by integer index.
 
     Args:
@@ -45,6 +47,12 @@ class Embedding(LoRAMixin, Layer):
         torch.Size([1, 3, 4])
     """
 
+    _quant_owner = True
+    _quant_modes = ("int8", "int4")
+    _quant_spec = {
+        "int8": ("embeddings", "embeddings_scale"),
+        "int4": ("embeddings", "embeddings_scale", "embeddings_zero", "g_idx"),
+    }
     _lora_base = "embeddings"
     _lora_prefix = "lora_embeddings"
     _lora_penalty = "embeddings_regularizer"
@@ -76,7 +84,7 @@ class Embedding(LoRAMixin, Layer):
                     "Argument `input_length` must be a positive integer. "
                     f"Received: input_length={input_length!r}"
                 )
-        kwargs.pop("quantization_config", None)
+        self.quantization_config = read_quantization_config(kwargs)
         activity_regularizer = kwargs.pop("activity_regularizer", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for arg, val in (("input_dim", input_dim), ("output_dim", output_dim)):
@@ -99,17 +107,22 @@ class Embedding(LoRAMixin, Layer):
         self._batch_input_dtype = "int32"
 
     def build(self, input_shape=None):
-        self.embeddings = self.add_weight(
-            name="embeddings",
-            shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer,
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint,
-        )
+        if self.quantization_mode is not None:  # a quantized model being loaded
+            self._quantized_build_with(_quantized_layers.embedding_build)
+        else:
+            self.embeddings = self.add_weight(
+                name="embeddings",
+                shape=(self.input_dim, self.output_dim),
+                initializer=self.embeddings_initializer,
+                regularizer=self.embeddings_regularizer,
+                constraint=self.embeddings_constraint,
+            )
         self.built = True
         self._build_lora()
 
     def call(self, inputs):
+        if self.quantization_mode is not None:
+            return _quantized_layers.embedding_call(self, inputs)
         if inputs.dtype is not torch.int64 and inputs.dtype is not torch.int32:
             inputs = inputs.long()
         try:
@@ -151,4 +164,7 @@ class Embedding(LoRAMixin, Layer):
                 "mask_zero": self.mask_zero,
             }
         )
-        return self._lora_config(config)
+        return self._quant_config_entry(self._lora_config(config))
+
+    def _quantize_weights(self, mode, config):
+        _quantized_layers.embedding_quantize(self, mode, config)

@@ -10,6 +10,7 @@ import torch
 from ... import backend
 from ...ops import math as math_ops
 from ..layer import Layer
+from ._arg_checks import check_number, check_positive_int
 
 _MEL_BREAK_FREQUENCY_HERTZ = 700.0
 _MEL_HIGH_FREQUENCY_Q = 1127.0
@@ -93,6 +94,31 @@ class MelSpectrogram(Layer):
         ref_power=1.0,
         **kwargs,
     ):
+        name = "MelSpectrogram"
+        check_positive_int(fft_length, "fft_length", name)
+        check_positive_int(sequence_stride, "sequence_stride", name)
+        if sequence_length is not None and not (
+            isinstance(sequence_length, int) and sequence_length == 0
+        ):  # `None` and 0 mean `fft_length`, as in Keras
+            check_positive_int(sequence_length, "sequence_length", name)
+        if isinstance(window, str) and window in ("hann", "hamming") or window is None:
+            pass
+        elif isinstance(window, str) or not isinstance(
+            window, (list, tuple, np.ndarray, torch.Tensor)
+        ):
+            raise ValueError(
+                f'Argument `window` of {name} must be "hann", "hamming", an array of '
+                f"`sequence_length` values or None. "
+                f"Received: window={window!r}"
+            )
+        check_number(sampling_rate, "sampling_rate", name, positive=True)
+        check_positive_int(num_mel_bins, "num_mel_bins", name)
+        check_number(min_freq, "min_freq", name)
+        check_number(max_freq, "max_freq", name, allow_none=True)
+        check_number(top_db, "top_db", name)
+        check_number(mag_exp, "mag_exp", name)
+        check_number(min_power, "min_power", name, positive=True)
+        check_number(ref_power, "ref_power", name)
         self.fft_length = fft_length
         self.sequence_stride = sequence_stride
         self.sequence_length = sequence_length or fft_length

@@ -14,6 +14,7 @@ from ...initializers import Initializer
 from ..convolutional.base_conv import normalize_data_format, same_padding
 from ..input_spec import InputSpec
 from ..layer import Layer
+from ._arg_checks import check_positive_int
 
 _TORCH_WINDOWS = {
     "hann": torch.hann_window,
@@ -151,6 +152,9 @@ class STFTSpectrogram(Layer):
         data_format=None,
         **kwargs,
     ):
+        check_positive_int(frame_length, "frame_length", "STFTSpectrogram")
+        check_positive_int(frame_step, "frame_step", "STFTSpectrogram", allow_none=True)
+        check_positive_int(fft_length, "fft_length", "STFTSpectrogram", allow_none=True)
         if frame_step is not None and (frame_step > frame_length or frame_step < 1):
             raise ValueError(
                 "`frame_step` should be a positive integer not greater than `frame_length`. "

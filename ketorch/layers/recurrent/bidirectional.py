@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from ...saving.serialization import deserialize_layer, serialize_layer
 from ..layer import Layer
-from .rnn import deserialize_layer
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -235,7 +235,6 @@ class Bidirectional(Layer):
         return masks if self.merge_mode is None else out_mask
 
     def get_config(self):
-        from ...saving.serialization import serialize_layer
 
         config = super().get_config()
         config.update(

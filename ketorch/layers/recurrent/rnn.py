@@ -5,43 +5,11 @@ from __future__ import annotations
 import torch
 
 from ... import backend, regularizers
+from ...saving.serialization import deserialize_layer, serialize_layer
 from ..input_spec import InputSpec, check_input_spec
 from ..layer import Layer
 from .dropout_cell import reset_dropout_masks
-
-
-def _recurrent_classes():
-    from . import (
-        bidirectional,
-        gru,
-        gru_cell,
-        lstm,
-        lstm_cell,
-        simple_rnn,
-        simple_rnn_cell,
-        time_distributed,
-    )
-
-    return {
-        "Bidirectional": bidirectional.Bidirectional,
-        "GRU": gru.GRU,
-        "GRUCell": gru_cell.GRUCell,
-        "LSTM": lstm.LSTM,
-        "LSTMCell": lstm_cell.LSTMCell,
-        "RNN": RNN,
-        "SimpleRNN": simple_rnn.SimpleRNN,
-        "SimpleRNNCell": simple_rnn_cell.SimpleRNNCell,
-        "TimeDistributed": time_distributed.TimeDistributed,
-    }
-
-
-def deserialize_layer(config, custom_objects=None):
-    """Rebuild a serialized layer, knowing the recurrent classes even where
-    ``ketorch.layers`` does not export them yet."""
-    from ...saving.serialization import deserialize_layer as deserialize
-
-    objects = {**_recurrent_classes(), **(custom_objects or {})}
-    return deserialize(config, custom_objects=objects)
+from .stacked_rnn_cells import StackedRNNCells
 
 
 class RNN(Layer):
@@ -100,8 +68,6 @@ class RNN(Layer):
         **kwargs,
     ):
         if isinstance(cell, (list, tuple)):  # a list of cells runs as one stacked cell
-            from .stacked_rnn_cells import StackedRNNCells
-
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
             raise ValueError(
@@ -309,8 +275,6 @@ class RNN(Layer):
             }
         )
         if type(self) is RNN:
-            from ...saving.serialization import serialize_layer
-
             config["cell"] = serialize_layer(self.cell)
         return config
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ...saving.serialization import deserialize_layer, serialize_layer
 from ..layer import Layer
 
 
@@ -41,6 +42,11 @@ class StackedRNNCells(Layer):
     """
 
     def __init__(self, cells, **kwargs):
+        if not isinstance(cells, (list, tuple)):
+            raise ValueError(
+                f"Argument `cells` of StackedRNNCells must be a list of RNN cells. "
+                f"Received: cells={cells!r}"
+            )
         super().__init__(**kwargs)
         for cell in cells:
             if not callable(getattr(cell, "call", None)):
@@ -124,16 +130,12 @@ class StackedRNNCells(Layer):
         return (input_shape[0], self.output_size)
 
     def get_config(self):
-        from ...saving.serialization import serialize_layer
-
         config = super().get_config()
         config["cells"] = [serialize_layer(c) for c in self.cells]
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from .rnn import deserialize_layer
-
         config = dict(config)
         cells = [deserialize_layer(c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ...saving.serialization import deserialize_layer, serialize_layer
 from ..core.wrapper import Wrapper
 from ..layer import Layer
-from .rnn import deserialize_layer
 
 
 class TimeDistributed(Wrapper):
@@ -82,7 +82,6 @@ class TimeDistributed(Wrapper):
         return (child[0], input_shape[1], *child[1:])
 
     def get_config(self):
-        from ...saving.serialization import serialize_layer
 
         config = super().get_config()
         config["layer"] = serialize_layer(self.layer)

@@ -31,6 +31,7 @@ from .base import DataAdapter
 from .generator_data_adapter import GeneratorDataAdapter, StreamBatches
 from .prefetch import OrderedPrefetcher, Prefetcher
 from .py_dataset_adapter import PyDatasetAdapter, is_py_dataset
+from .tf_dataset_adapter import TFDatasetAdapter, is_tf_dataset
 from .torch_data_adapter import TorchDataLoaderAdapter, is_torch_dataset, wrap_torch_dataset
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Prefetcher",
     "PyDatasetAdapter",
     "StreamBatches",
+    "TFDatasetAdapter",
     "TorchDataLoaderAdapter",
     "check_cardinality",
     "check_input_shapes",
@@ -54,6 +56,7 @@ __all__ = [
     "get_data_adapter",
     "is_py_dataset",
     "is_stream",
+    "is_tf_dataset",
     "is_torch_dataset",
     "model_arrays",
     "to_device",
@@ -69,6 +72,8 @@ def _stream_class(x):
     """The adapter class for a stream input, or ``None`` for arrays."""
     if isinstance(x, torch.utils.data.DataLoader):
         return TorchDataLoaderAdapter
+    if is_tf_dataset(x):  # before PyDataset: ketorch's indexable Dataset is both
+        return TFDatasetAdapter
     if is_py_dataset(x):
         return PyDatasetAdapter
     if isinstance(x, abc.Iterator):

@@ -10,6 +10,21 @@ from .random_hue import RandomHue
 from .random_saturation import RandomSaturation
 
 
+def _sub_layer(cls, arg, factor, common):
+    """The ``cls`` adjustment for ``factor`` (``None`` when not given); an invalid factor is
+    reported under this layer's argument name (``brightness_factor=...``), not ``factor``."""
+    if factor is None:
+        return None
+    try:
+        return cls(factor=factor, **common)
+    except ValueError as exc:
+        message = str(exc)
+        if "factor=" not in message:
+            raise
+        head = message.split(" Received:")[0].replace("The `factor` argument", f"`{arg}`")
+        raise ValueError(f"{head} Received: {arg}={factor!r}") from None
+
+
 class RandomColorJitter(BaseImagePreprocessingLayer):
     """Apply random brightness, contrast, saturation and hue changes in sequence (training).
 
@@ -55,22 +70,16 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         self.seed = seed
         self.generator = krandom.SeedGenerator(seed)
         common = {"value_range": value_range, "seed": seed, "data_format": data_format}
-        self.random_brightness = (
-            RandomBrightness(factor=brightness_factor, **common)
-            if brightness_factor is not None
-            else None
+        self.random_brightness = _sub_layer(
+            RandomBrightness, "brightness_factor", brightness_factor, common
         )
-        self.random_contrast = (
-            RandomContrast(factor=contrast_factor, **common)
-            if contrast_factor is not None
-            else None
+        self.random_contrast = _sub_layer(
+            RandomContrast, "contrast_factor", contrast_factor, common
         )
-        self.random_saturation = (
-            RandomSaturation(factor=saturation_factor, **common)
-            if saturation_factor is not None
-            else None
+        self.random_saturation = _sub_layer(
+            RandomSaturation, "saturation_factor", saturation_factor, common
         )
-        self.random_hue = RandomHue(factor=hue_factor, **common) if hue_factor is not None else None
+        self.random_hue = _sub_layer(RandomHue, "hue_factor", hue_factor, common)
 
     def transform_images(self, images, transformation, training=True):
         if not training:

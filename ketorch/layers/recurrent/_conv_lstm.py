@@ -1,4 +1,8 @@
-"""ConvLSTM: the shared base of ConvLSTM1D/2D/3D (a convolutional LSTM over time)."""
+"""ConvLSTM: the rank-parametrized base of ConvLSTM1D/2D/3D (a convolutional LSTM over time).
+
+Private: the public classes are the thin subclasses in ``conv_lstm{1,2,3}d.py``, which fix
+``rank`` and take their docstring from :func:`conv_lstm_doc`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,61 @@ from ... import activations, backend, constraints, initializers, regularizers
 from ..input_spec import InputSpec, check_input_spec
 from .conv_lstm_cell import ConvLSTMCell
 from .rnn import RNN
+
+_DOC = """A {rank}D convolutional LSTM (Shi et al., 2015): an LSTM whose input and recurrent
+    transformations are {rank}D convolutions, run over the time axis.
+
+    Weights live on ``self.cell``: ``kernel`` ``(*kernel_size, channels,
+    4 * filters)``, ``recurrent_kernel`` ``(*kernel_size, filters, 4 * filters)``
+    and ``bias`` ``(4 * filters,)``, gate blocks ``i, f, c, o`` (Keras's layout).
+
+    Args:
+        filters: Number of output feature maps (and of each state's channels).
+        kernel_size: An int or a tuple of {rank} ints, the convolution window.
+        strides: An int or a tuple of {rank} ints, of the input convolution.
+        padding: ``"valid"`` or ``"same"`` (the recurrent convolution is
+            always "same").
+        data_format: ``"channels_last"`` or ``"channels_first"``; ``None``
+            means :func:`ketorch.config.image_data_format`.
+        dilation_rate: An int or a tuple of {rank} ints, of the input convolution.
+        activation: Activation of the candidate and of the cell output.
+        recurrent_activation: Activation of the gates.
+        use_bias: Whether the gates have a bias.
+        kernel_initializer: Initializer of ``kernel``.
+        recurrent_initializer: Initializer of ``recurrent_kernel``.
+        bias_initializer: Initializer of ``bias``.
+        unit_forget_bias: If True, the forget-gate bias starts at 1.
+        kernel_regularizer: Penalty on ``kernel``.
+        recurrent_regularizer: Penalty on ``recurrent_kernel``.
+        bias_regularizer: Penalty on ``bias``.
+        activity_regularizer: Penalty on the output.
+        kernel_constraint: Projection applied to ``kernel`` after each step.
+        recurrent_constraint: Projection applied to ``recurrent_kernel``.
+        bias_constraint: Projection applied to ``bias``.
+        dropout: Fraction of the input dropped in training (one mask per gate
+            and sequence, shared by all steps).
+        recurrent_dropout: Fraction of the recurrent state dropped in training.
+        seed: Optional seed of the dropout masks.
+        return_sequences: Return every step's output instead of the last one.
+        return_state: Also return the final states: ``[output, h, c]``.
+        go_backwards: Process the sequence in reverse.
+        stateful: Start each batch from the final states of the previous one.
+        **kwargs: Base layer arguments.
+
+    Call arguments:
+        sequences: {sequences} (channels_last).
+        initial_state: Optional ``[h, c]`` feature maps.
+        mask: Optional bool ``(batch, time)``; False steps are skipped.
+        training: Whether dropout is active.
+
+    Example:
+{example}"""
+
+
+def conv_lstm_doc(rank: int, sequences: str, example: str) -> str:
+    """The docstring of ``ConvLSTM{rank}D``: ``sequences`` is the input shape (as a
+    literal), ``example`` the doctest lines (indented by 8 spaces)."""
+    return _DOC.format(rank=rank, sequences=sequences, example=example)
 
 
 def _from_cell(name):

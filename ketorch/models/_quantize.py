@@ -1,0 +1,53 @@
+"""``Model.quantize``: quantize every leaf layer that has a quantized form."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+
+def _selected(layer, filters) -> bool:
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return bool(re.search(filters, layer.name))
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(p, layer.name) for p in filters)
+    return bool(filters(layer))
+
+
+def quantize_model(model, mode=None, config=None, filters=None, **kwargs) -> None:
+    """Quantize the leaf layers of ``model`` (see :meth:`Model.quantize`)."""
+    from ..quantizers.quantization_config import validate_and_resolve_config
+
+    type_check = kwargs.pop("type_check", True)
+    if kwargs:
+        raise ValueError(
+            f"Unrecognized keyword arguments passed to {type(model).__name__}: {kwargs}"
+        )
+    if filters is not None and not (isinstance(filters, (str, list, tuple)) or callable(filters)):
+        raise ValueError(
+            "The `filters` argument must be a regex string, a list of regex strings, or a "
+            f"callable. Received: {type(filters)}"
+        )
+    resolved = validate_and_resolve_config(mode, config)
+    if resolved.mode in ("gptq", "awq"):
+        raise NotImplementedError(
+            f"model.quantize('{resolved.mode}') is not implemented in ketorch: the "
+            f"{resolved.mode.upper()} calibration pass (layer-by-layer weight search on "
+            f"`config.dataset`) is missing. {type(resolved).__name__} and its dtype policy "
+            "can be created and serialized; use 'int8' or 'int4' to quantize."
+        )
+    changed = False
+    for layer in model._flatten_layers():
+        if not _selected(layer, filters) or len(layer._flatten_layers()) != 1:
+            continue
+        try:
+            layer.quantize(mode, type_check=type_check, config=config)
+            changed = True
+        except NotImplementedError as e:
+            warnings.warn(str(e), stacklevel=3)
+    if changed:
+        for attr in ("train_function", "test_function", "predict_function"):
+            if hasattr(model, attr):
+                setattr(model, attr, None)

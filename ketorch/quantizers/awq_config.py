@@ -1,0 +1,94 @@
+"""AWQConfig: the settings of activation-aware weight quantization."""
+
+from __future__ import annotations
+
+from .quantization_config import QuantizationConfig
+
+
+class AWQConfig(QuantizationConfig):
+    """Settings of AWQ (4-bit weights with per-channel scales searched on data).
+
+    ketorch stores, validates and serializes these settings, and reads the matching
+    dtype policy (``"awq/4/<group_size>_from_<source>"``); running the AWQ search
+    itself (``model.quantize("awq", config=...)``) is not implemented.
+
+    Args:
+        dataset: Calibration data.
+        tokenizer: Turns ``dataset`` texts into token ids.
+        weight_bits: Must be 4.
+        num_samples: Calibration samples to use.
+        sequence_length: Tokens per calibration sample.
+        group_size: Rows per group, or ``-1`` per channel.
+        num_grid_points: Candidate scales tried in the search.
+        quantization_layer_structure: ``{"pre_block_layers": ..., "sequential_blocks": ...}``.
+
+    Raises:
+        ValueError: If a setting is out of range.
+
+    Example:
+        >>> from ketorch.quantizers import AWQConfig
+        >>> AWQConfig(dataset=None, tokenizer=None).dtype_policy_string()
+        'awq/4/128'
+    """
+
+    def __init__(
+        self,
+        dataset,
+        tokenizer,
+        *,
+        weight_bits: int = 4,
+        num_samples: int = 128,
+        sequence_length: int = 512,
+        group_size: int = 128,
+        num_grid_points: int = 20,
+        quantization_layer_structure: dict | None = None,
+    ) -> None:
+        super().__init__()
+        if weight_bits != 4:
+            raise ValueError(
+                f"AWQ only supports 4-bit quantization. Received weight_bits={weight_bits}."
+            )
+        if num_samples <= 0:
+            raise ValueError("num_samples must be a positive integer.")
+        if sequence_length <= 0:
+            raise ValueError("sequence_length must be a positive integer.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError(
+                "Invalid group_size. Supported values are -1 (per-channel) or a positive "
+                f"integer, but got {group_size}."
+            )
+        if num_grid_points <= 0:
+            raise ValueError("num_grid_points must be a positive integer.")
+        self.dataset = dataset
+        self.tokenizer = tokenizer
+        self.weight_bits = weight_bits
+        self.num_samples = num_samples
+        self.sequence_length = sequence_length
+        self.group_size = group_size
+        self.num_grid_points = num_grid_points
+        self.quantization_layer_structure = quantization_layer_structure
+
+    @property
+    def mode(self) -> str:
+        return "awq"
+
+    def dtype_policy_string(self) -> str:
+        """The mode part of the policy name: ``"awq/4/<group_size>"``."""
+        return f"awq/{self.weight_bits}/{self.group_size}"
+
+    def get_config(self) -> dict:
+        """The settings; ``dataset`` and ``tokenizer`` are not saved (``None``)."""
+        return {
+            "dataset": None,
+            "tokenizer": None,
+            "weight_bits": self.weight_bits,
+            "num_samples": self.num_samples,
+            "sequence_length": self.sequence_length,
+            "group_size": self.group_size,
+            "num_grid_points": self.num_grid_points,
+            "quantization_layer_structure": self.quantization_layer_structure,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> AWQConfig:
+        return cls(**config)

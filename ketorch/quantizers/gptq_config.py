@@ -1,0 +1,107 @@
+"""GPTQConfig: the settings of GPTQ post-training quantization."""
+
+from __future__ import annotations
+
+from .quantization_config import QuantizationConfig
+
+
+class GPTQConfig(QuantizationConfig):
+    """Settings of GPTQ (Hessian-aware weight quantization calibrated on data).
+
+    ketorch stores, validates and serializes these settings, and reads the matching
+    dtype policy (``"gptq/<bits>/<group_size>_from_<source>"``); running the GPTQ
+    calibration itself (``model.quantize("gptq", config=...)``) is not implemented.
+
+    Args:
+        dataset: Calibration data (texts or token arrays).
+        tokenizer: Turns ``dataset`` texts into token ids.
+        weight_bits: 2, 3, 4 or 8.
+        num_samples: Calibration samples to use.
+        per_channel: One scale per output channel.
+        sequence_length: Tokens per calibration sample.
+        hessian_damping: Fraction of the mean Hessian diagonal added for stability.
+        group_size: Rows per group, or ``-1`` for the whole tensor.
+        symmetric: Symmetric (no zero point) quantization.
+        activation_order: Quantize columns in order of decreasing Hessian diagonal.
+        quantization_layer_structure: ``{"pre_block_layers": ..., "sequential_blocks": ...}``.
+
+    Raises:
+        ValueError: If a setting is out of range.
+
+    Example:
+        >>> from ketorch.quantizers import GPTQConfig
+        >>> config = GPTQConfig(dataset=None, tokenizer=None, weight_bits=4, group_size=64)
+        >>> config.mode, config.dtype_policy_string()
+        ('gptq', 'gptq/4/64')
+    """
+
+    def __init__(
+        self,
+        dataset,
+        tokenizer,
+        *,
+        weight_bits: int = 4,
+        num_samples: int = 128,
+        per_channel: bool = True,
+        sequence_length: int = 512,
+        hessian_damping: float = 0.01,
+        group_size: int = 128,
+        symmetric: bool = False,
+        activation_order: bool = False,
+        quantization_layer_structure: dict | None = None,
+    ) -> None:
+        super().__init__()
+        if weight_bits not in (2, 3, 4, 8):
+            raise ValueError(
+                f"Unsupported weight_bits {weight_bits}. Supported values are 2, 3, 4, and 8."
+            )
+        if num_samples <= 0:
+            raise ValueError("num_samples must be a positive integer.")
+        if sequence_length <= 0:
+            raise ValueError("sequence_length must be a positive integer.")
+        if hessian_damping < 0 or hessian_damping > 1:
+            raise ValueError("hessian_damping must be between 0 and 1.")
+        if group_size < -1 or group_size == 0:
+            raise ValueError(
+                "Invalid group_size. Supported values are -1 (whole-tensor) or a positive "
+                f"integer, but got {group_size}."
+            )
+        self.dataset = dataset
+        self.tokenizer = tokenizer
+        self.weight_bits = weight_bits
+        self.num_samples = num_samples
+        self.per_channel = per_channel
+        self.sequence_length = sequence_length
+        self.hessian_damping = hessian_damping
+        self.group_size = group_size
+        self.symmetric = symmetric
+        self.activation_order = activation_order
+        self.quantization_layer_structure = quantization_layer_structure
+
+    @property
+    def mode(self) -> str:
+        return "gptq"
+
+    def dtype_policy_string(self) -> str:
+        """The mode part of the policy name: ``"gptq/<bits>/<group_size>"``."""
+        return f"gptq/{self.weight_bits}/{self.group_size}"
+
+    def get_config(self) -> dict:
+        """The settings; ``dataset`` and ``tokenizer`` are not saved (``None``)."""
+        return {
+            "dataset": None,
+            "tokenizer": None,
+            "weight_bits": self.weight_bits,
+            "num_samples": self.num_samples,
+            "per_channel": self.per_channel,
+            "sequence_length": self.sequence_length,
+            "hessian_damping": self.hessian_damping,
+            "group_size": self.group_size,
+            "symmetric": self.symmetric,
+            "activation_order": self.activation_order,
+            "quantization_layer_structure": self.quantization_layer_structure,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> GPTQConfig:
+        return cls(**config)

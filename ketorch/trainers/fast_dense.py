@@ -1,0 +1,349 @@
+"""A fused training step for the most common model: a chain of ``Dense`` layers ending in a
+softmax or sigmoid cross-entropy (the seed MLP, ``Input -> Dense(relu) ... -> Dense(softmax)``).
+
+The general eager step builds an autograd graph of about thirty nodes per batch and walks
+it back; for a model this small that bookkeeping costs more than the arithmetic. Here the
+forward pass runs under ``no_grad`` with the very kernels ``Dense.call`` and the loss use,
+and the backward pass calls, node by node, the kernels autograd would have called
+(``_softmax_backward_data``, ``threshold_backward``, ``mm`` on the saved activations), so
+the loss and the gradients are bit-for-bit those of the general step and therefore of
+Keras. The optimizer then runs as usual on ``p.grad``, and the metrics update from the
+same predictions.
+
+The plan is made once per ``fit`` (on its first step with a built loss) and only when
+nothing could tell the difference: otherwise ``train_step`` declines and the general step
+runs. :func:`why_not` says which condition failed.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .. import activations
+from ..distribution.local_runtime import LOCAL
+from ..layers.core.dense import Dense
+from ..losses import classes as loss_classes
+from ..losses import probabilistic as prob
+from ..losses.loss import EPSILON
+
+ENABLED = True
+"""Private switch: ``False`` makes every model take the general step (tests, benchmarks)."""
+
+_UNPLANNED = "unplanned"  # a string: survives copy.deepcopy(model) as itself
+
+# Hidden activations and the backward kernel autograd uses for each (on the saved output).
+_HIDDEN = {
+    activations.relu: "relu",
+    activations.linear: "linear",
+    activations.tanh: "tanh",
+    activations.sigmoid: "sigmoid",
+}
+_LOSS_TYPES = (
+    loss_classes.LossFunctionWrapper,
+    loss_classes.CategoricalCrossentropy,
+    loss_classes.SparseCategoricalCrossentropy,
+    loss_classes.BinaryCrossentropy,
+)
+# Loss function -> (its kind, the output activation it must follow).
+_LOSS_KINDS = {
+    prob.categorical_crossentropy: ("categorical", activations.softmax),
+    prob.sparse_categorical_crossentropy: ("sparse", activations.softmax),
+    prob.binary_crossentropy: ("binary", activations.sigmoid),
+}
+
+
+# Methods a subclass could override to change what a step does.
+_STEP_METHODS = (
+    "train_step", "compute_loss", "compute_metrics", "_run_train_step", "_update_metrics",
+    "_apply_optimizer_step", "__call__", "forward", "call", "_model_input", "_flat_outputs",
+)  # fmt: skip
+
+
+def reset(model) -> None:
+    """Forget the plan (called when a ``fit`` or ``train_on_batch`` prepares the optimizer)."""
+    model.__dict__["_fast_dense_plan"] = _UNPLANNED
+
+
+def train_step(model, x, y, sample_weight):
+    """The fused step on this batch, or ``None`` when the general step must run."""
+    plan = model.__dict__.get("_fast_dense_plan")
+    if plan is None:
+        return None
+    if not isinstance(plan, _Plan):
+        closs = model._compile_loss
+        if closs is None or not closs.built or not model._compile_metrics.built:
+            return None  # the first general step builds them; plan on the next one
+        plan = model.__dict__["_fast_dense_plan"] = _Plan.make(model)
+        if plan is None:
+            return None
+    return plan.step(model, x, y, sample_weight)
+
+
+def fused_steps(model) -> int:
+    """How many steps of the current plan ran fused (tests check the path is taken)."""
+    plan = model.__dict__.get("_fast_dense_plan")
+    return plan.steps if isinstance(plan, _Plan) else 0
+
+
+def why_not(model) -> str | None:
+    """Why ``model`` takes the general step (``None``: it qualifies for the fused one)."""
+    return _check(model)[0]
+
+
+def _chain(model):
+    """The Dense layers of ``model`` in order when it is a plain chain, else a reason."""
+    from ..models.functional import Functional
+    from ..models.sequential import Sequential
+
+    if isinstance(model, Sequential):
+        layers = list(model._stack)
+    elif isinstance(model, Functional):
+        if len(model._input_tensors) != 1 or len(model._output_tensors) != 1:
+            return "the model has several inputs or outputs"
+        layers, slot = [], 0
+        for layer, single, _args, _kwargs, out_slots, _ in model._steps:
+            if single != slot or len(out_slots) != 1:
+                return "the layers do not form a single chain"
+            layers.append(layer)
+            slot = out_slots[0]
+        if model._output_slots != [slot]:
+            return "the layers do not form a single chain"
+    else:
+        return "the model is neither Sequential nor Functional"
+    if not layers:
+        return "the model has no layers"
+    for layer in layers:
+        if type(layer) is not Dense:
+            return f"layer '{layer.name}' is a {type(layer).__name__}, not a Dense layer"
+    return layers
+
+
+def _check(model):
+    """``(reason, None)`` when the fused step does not apply, else ``(None, plan parts)``."""
+    if not ENABLED:
+        return "disabled", None
+    from ..models.functional import Functional
+    from ..models.sequential import Sequential
+
+    cls = type(model)
+    base = Sequential if isinstance(model, Sequential) else Functional
+    if not isinstance(model, base):
+        return "the model is neither Sequential nor Functional", None
+    for name in _STEP_METHODS:
+        if getattr(cls, name, None) is not getattr(base, name, None):
+            return f"the model overrides {name}()", None
+    if model._jit_compile:
+        return "jit_compile=True", None
+    if model._runtime is not LOCAL:
+        return "a distribution is active", None
+    if model._grad_scaler is not None or model._scales_loss:
+        return "the loss is scaled", None
+    if model._regularized or model._constrained:
+        return "a weight has a regularizer or constraint", None
+    if model.activity_regularizer is not None or model._has_hooks():
+        return "the model has an activity regularizer or module hooks", None
+    layers = _chain(model)
+    if isinstance(layers, str):
+        return layers, None
+    acts = []
+    for i, layer in enumerate(layers):
+        if (
+            layer.quantization_mode is not None
+            or layer.lora_enabled
+            or layer._dtype != "float32"
+            or layer.activity_regularizer is not None
+            or layer._has_hooks()
+            or not layer.trainable
+            or not layer.built
+        ):
+            return f"layer '{layer.name}' is quantized, LoRA, mixed precision, hooked, frozen or has an activity regularizer", None  # fmt: skip
+        if i < len(layers) - 1:
+            kind = _HIDDEN.get(layer.activation)
+            if kind is None:
+                return f"layer '{layer.name}' has an activation without a fused backward", None
+            acts.append(kind)
+    closs = model._compile_loss
+    if len(closs.losses) != 1 or closs.weights != [1.0] or closs.trackers != [None]:
+        return "the loss is not a single unweighted loss", None
+    loss = closs.losses[0]
+    if type(loss) not in _LOSS_TYPES or loss.fn not in _LOSS_KINDS:
+        return "the loss is not a probability cross-entropy", None
+    kind, out_act = _LOSS_KINDS[loss.fn]
+    kw = dict(loss._fn_kwargs)
+    smoothing = kw.pop("label_smoothing", 0.0) or 0.0
+    if (
+        kw.pop("from_logits", False)
+        or kw.pop("axis", -1) != -1
+        or kw.pop("ignore_class", None) is not None
+        or kw
+        or loss.reduction not in ("sum_over_batch_size", "mean")
+        or loss._dtype != "float32"
+    ):
+        return "the loss has options without a fused backward", None
+    if layers[-1].activation is not out_act:
+        return f"the last layer's activation does not match the loss '{loss.name}'", None
+    params = [p for layer in layers for p in (layer.kernel, layer.bias) if p is not None]
+    if [id(p) for p in model.trainable_weights] != [id(p) for p in params]:
+        return "the trainable weights are not exactly the Dense kernels and biases", None
+    if any(p.dtype != torch.float32 for p in params):
+        return "a weight is not float32", None
+    return None, (layers, acts, kind, float(smoothing), params)
+
+
+class _Plan:
+    """The fused step of one model (made once per ``fit``)."""
+
+    __slots__ = ("layers", "acts", "kind", "smoothing", "params", "in_dim", "steps", "_consts")
+
+    @classmethod
+    def make(cls, model):
+        reason, parts = _check(model)
+        if reason is not None:
+            return None
+        plan = cls()
+        plan.layers = [(layer.kernel, layer.bias) for layer in parts[0]]
+        plan.acts, plan.kind, plan.smoothing, plan.params = parts[1:]
+        plan.in_dim = plan.layers[0][0].shape[0]
+        plan.steps = 0
+        plan._consts = {}
+        return plan
+
+    def _seed(self, n, k, device):
+        """The gradient reaching the per-sample losses, as autograd forms it: ``1/n`` (and
+        ``/k`` for the binary mean) rounded in float32, negated where the loss negates."""
+        key = (n, k, device)
+        seed = self._consts.get(key)
+        if seed is None:
+            one = torch.ones((), device=device)
+            seed = (one / n / k).neg() if self.kind == "binary" else (one / n).neg()
+            if self.kind == "sparse":
+                seed = ((one / n).expand(n), one)  # nll_loss_backward's grad and total weight
+            else:
+                seed = float(seed)  # exact: a float32 value, multiplied in float32
+            self._consts[key] = seed
+        return seed
+
+    def step(self, model, x, y, sample_weight):
+        if (
+            sample_weight is not None
+            or type(x) is not torch.Tensor
+            or x.dtype != torch.float32
+            or x.dim() != 2
+            or x.shape[1] != self.in_dim
+            or x.shape[0] == 0
+            or y is None
+            or len(y) != 1
+            or torch.is_autocast_enabled()
+        ):
+            return None
+        t = y[0]
+        with torch.no_grad():
+            out = self._forward(x)
+            parts = self._loss(t, out[-1])
+            if parts is None:
+                return None
+            loss, g = parts
+            grads = self._backward(out, g)
+        self.steps += 1
+        for p, gp in zip(self.params, grads):
+            p.grad = gp
+        model._apply_optimizer_step()
+        model._update_metrics(loss, x, y, [out[-1]], None)
+        return loss
+
+    # -------------------------------------------------------------- passes
+    def _forward(self, x):
+        """The input and every layer's output (after its activation)."""
+        out = [x]
+        last = len(self.layers) - 1
+        for i, (kernel, bias) in enumerate(self.layers):
+            z = torch.addmm(bias, x, kernel) if bias is not None else F.linear(x, kernel.T)
+            if i < last:
+                act = self.acts[i]
+                if act == "relu":
+                    x = torch.relu(z)
+                elif act == "tanh":
+                    x = torch.tanh(z)
+                elif act == "sigmoid":
+                    x = torch.sigmoid(z)
+                else:
+                    x = z
+            elif self.kind == "binary":
+                x = torch.sigmoid(z)
+            else:
+                x = torch.softmax(z, dim=-1)
+            out.append(x)
+        return out
+
+    def _loss(self, t, y):
+        """The loss as the general step computes it and its gradient w.r.t. the last layer's
+        pre-activation, with autograd's kernels in autograd's order."""
+        kind = self.kind
+        if kind == "sparse":
+            if t.dim() == 2 and t.shape[1] == 1:
+                t = t.squeeze(1)
+            if t.shape != y.shape[:1]:
+                return None
+            if t.dtype != torch.float32:
+                t = t.float()  # as Loss.__call__ casts targets first
+            labels = t.long()
+        else:
+            if t.dim() == 1 and y.shape[1] == 1:
+                t = t.unsqueeze(-1)
+            if t.shape != y.shape:
+                return None
+            if t.dtype != torch.float32:
+                t = t.float()
+            if self.smoothing:
+                s = self.smoothing
+                shift = 0.5 * s if kind == "binary" else s / y.shape[-1]
+                t = t * (1.0 - s) + shift
+        n = y.shape[0]
+        if kind == "binary":
+            p = torch.clamp(y, EPSILON, 1.0 - EPSILON)
+            neg_p = -p
+            bce = -(t * torch.log(p) + (1.0 - t) * torch.log1p(neg_p))
+            per = bce.mean(dim=-1)
+            loss = per.sum() / n
+            g = self._seed(n, y.shape[-1], y.device)
+            g_p = (g * t) / p - (g * (1.0 - t)) / (neg_p + 1)
+            g_p = torch.where(p == y, g_p, 0.0)
+            return loss, torch.ops.aten.sigmoid_backward(g_p, y)
+        total = y.sum(dim=-1, keepdim=True)
+        p = y / total
+        c = torch.clamp(p, EPSILON, 1.0 - EPSILON)
+        log_c = torch.log(c)
+        if kind == "sparse":
+            per = F.nll_loss(log_c, labels, reduction="none")
+            g_per, total_weight = self._seed(n, 1, y.device)
+            g_log = torch.ops.aten.nll_loss_backward(
+                g_per, log_c, labels, None, 0, -100, total_weight
+            )
+        else:
+            per = -(t * log_c).sum(dim=-1)
+            g_log = t * self._seed(n, 1, y.device)
+        loss = per.sum() / n
+        g_c = torch.where(p == c, g_log / c, 0.0)
+        g_y = g_c / total - (g_c * (p / total)).sum(dim=-1, keepdim=True)
+        return loss, torch._softmax_backward_data(g_y, y, -1, torch.float32)
+
+    def _backward(self, out, g):
+        """Kernel and bias gradients, last layer first, returned in parameter order."""
+        grads = []
+        for i in range(len(self.layers) - 1, -1, -1):
+            kernel, bias = self.layers[i]
+            if bias is not None:
+                grads.append(g.sum(0))
+            grads.append(out[i].t().mm(g))
+            if i:
+                g = g.mm(kernel.t())
+                act, h = self.acts[i - 1], out[i]
+                if act == "relu":
+                    g = torch.ops.aten.threshold_backward(g, h, 0)
+                elif act == "tanh":
+                    g = torch.ops.aten.tanh_backward(g, h)
+                elif act == "sigmoid":
+                    g = torch.ops.aten.sigmoid_backward(g, h)
+        grads.reverse()
+        return grads

@@ -1,0 +1,173 @@
+"""The fused Dense training step (ketorch/trainers/fast_dense.py): taken for chains of Dense
+layers ending in a probability cross-entropy, bit-for-bit equal to the general step, equal to
+real Keras, and left for the general step whenever one of its conditions does not hold."""
+
+import numpy as np
+import pytest
+from parity import keras
+
+import ketorch
+from ketorch.trainers import fast_dense
+
+N = 100  # 3 batches of 32 and one of 4: the short last batch is fused too
+
+
+def _data(rng, kind, features=20, classes=5):
+    x = rng.random((N, features)).astype("float32")
+    labels = rng.integers(0, classes, N)
+    if kind == "categorical":
+        return x, np.eye(classes, dtype="float32")[labels]
+    if kind == "sparse":
+        return x, labels
+    return x, (labels % 2).astype("float32")[:, None]
+
+
+def _model(lib, kind, hidden=(("relu", True), ("tanh", True)), features=20, classes=5, extra=None):
+    layers = [lib.layers.Dense(8, activation=a, use_bias=b) for a, b in hidden]
+    if extra is not None:
+        layers.insert(1, extra(lib))
+    last = "sigmoid" if kind == "binary" else "softmax"
+    layers.append(lib.layers.Dense(1 if kind == "binary" else classes, activation=last))
+    inputs = lib.Input(shape=(features,))
+    h = inputs
+    for layer in layers:
+        h = layer(h)
+    return lib.Model(inputs, h)
+
+
+_LOSSES = {
+    "categorical": "categorical_crossentropy",
+    "sparse": "sparse_categorical_crossentropy",
+    "binary": "binary_crossentropy",
+}
+
+
+def _fit(model, x, y, optimizer, loss, **fit_kwargs):
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0, **fit_kwargs)
+    return history.history, model.get_weights()
+
+
+def _assert_close(ours, theirs, rtol=1e-5, atol=1e-6):
+    (h_ours, w_ours), (h_theirs, w_theirs) = ours, theirs
+    assert sorted(h_ours) == sorted(h_theirs)
+    for key in h_theirs:
+        np.testing.assert_allclose(h_ours[key], h_theirs[key], rtol=rtol, atol=atol, err_msg=key)
+    for a, b in zip(w_ours, w_theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def _against_keras(rng, kind, optimizer, loss=None, **kw):
+    """Fit the same model in ketorch and Keras; returns (ketorch model, both results)."""
+    x, y = _data(rng, kind)
+    ours, theirs = _model(ketorch, kind, **kw), _model(keras, kind, **kw)
+    theirs.set_weights(ours.get_weights())
+    loss = loss or _LOSSES[kind]
+    got = _fit(ours, x, y, optimizer, loss(ketorch) if callable(loss) else loss)
+    want = _fit(theirs, x, y, optimizer, loss(keras) if callable(loss) else loss)
+    return ours, got, want
+
+
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam", "sgd"])
+@pytest.mark.parametrize("kind", ["categorical", "sparse", "binary"])
+def test_fused_step_matches_keras(rng, kind, optimizer):
+    ours, got, want = _against_keras(rng, kind, optimizer)
+    assert fast_dense.fused_steps(ours) == 7  # all 8 steps but the first (it builds the loss)
+    _assert_close(got, want)
+
+
+def test_fused_step_is_bitwise_the_general_step(rng, monkeypatch):
+    x, y = _data(rng, "categorical")
+    hidden = (("sigmoid", False), ("linear", True))
+    fused = _model(ketorch, "categorical", hidden=hidden)
+    general = _model(ketorch, "categorical", hidden=hidden)
+    general.set_weights(fused.get_weights())
+    loss = ketorch.losses.CategoricalCrossentropy(label_smoothing=0.1)
+    got = _fit(fused, x, y, "adam", loss)
+    monkeypatch.setattr(fast_dense, "ENABLED", False)
+    want = _fit(general, x, y, "adam", loss)
+    assert fast_dense.fused_steps(fused) == 7 and fast_dense.fused_steps(general) == 0
+    assert got[0] == want[0]
+    for a, b in zip(got[1], want[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_seed_mlp_takes_the_fused_step(rng):
+    inputs = ketorch.Input(shape=(784,))
+    h = ketorch.layers.Dense(64, activation="relu")(inputs)
+    h = ketorch.layers.Dense(64, activation="relu")(h)
+    outputs = ketorch.layers.Dense(10, activation="softmax")(h)
+    model = ketorch.Model(inputs, outputs)
+    model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
+    x = rng.random((96, 784)).astype("float32")
+    y = np.eye(10, dtype="float32")[rng.integers(0, 10, 96)]
+    model.fit(x, y, batch_size=32, verbose=0)
+    assert fast_dense.why_not(model) is None
+    assert fast_dense.fused_steps(model) == 2
+    model.fit(x, y, batch_size=32, verbose=0)  # a second fit plans again, all steps fused
+    assert fast_dense.fused_steps(model) == 3
+    seq = ketorch.Sequential([ketorch.Input((784,)), ketorch.layers.Dense(10, "softmax")])
+    seq.compile("sgd", "categorical_crossentropy")
+    seq.fit(x, y, batch_size=32, verbose=0)
+    assert fast_dense.fused_steps(seq) == 2
+
+
+class _Custom(ketorch.Model):
+    calls = 0
+
+    def train_step(self, x, y, sample_weight=None):  # ketorch's own signature, overridden
+        type(self).calls += 1
+        return super().train_step(x, y, sample_weight)
+
+
+_FALLBACKS = {
+    "kernel_regularizer": dict(
+        hidden=(("relu", True),),
+        extra=lambda lib: lib.layers.Dense(8, kernel_regularizer=lib.regularizers.L2(0.01)),
+    ),
+    "dropout": dict(extra=lambda lib: lib.layers.Dropout(0.0)),
+    "activation_layer": dict(extra=lambda lib: lib.layers.Activation("relu")),
+    "hidden_softmax": dict(hidden=(("softmax", True),)),
+    "from_logits": dict(
+        loss=lambda lib: lib.losses.CategoricalCrossentropy(from_logits=True),
+    ),
+    "mse": dict(loss="mse"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_FALLBACKS))
+def test_fallback_conditions_take_the_general_step(rng, case):
+    kw = dict(_FALLBACKS[case])
+    ours, got, want = _against_keras(rng, "categorical", "rmsprop", **kw)
+    assert fast_dense.fused_steps(ours) == 0
+    assert fast_dense.why_not(ours) is not None
+    _assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("weighting", ["sample_weight", "class_weight"])
+def test_fallback_sample_and_class_weights(rng, weighting):
+    x, y = _data(rng, "categorical")
+    kwargs = {
+        "sample_weight": {"sample_weight": rng.random(N).astype("float32")},
+        "class_weight": {"class_weight": {0: 2.0, 1: 0.5, 2: 1.0, 3: 1.0, 4: 1.0}},
+    }[weighting]
+    ours, theirs = _model(ketorch, "categorical"), _model(keras, "categorical")
+    theirs.set_weights(ours.get_weights())
+    got = _fit(ours, x, y, "rmsprop", "categorical_crossentropy", **kwargs)
+    want = _fit(theirs, x, y, "rmsprop", "categorical_crossentropy", **kwargs)
+    assert fast_dense.fused_steps(ours) == 0
+    _assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_fallback_custom_train_step_and_frozen_layer(rng):
+    x, y = _data(rng, "categorical")
+    inputs = ketorch.Input(shape=(20,))
+    model = _Custom(inputs, ketorch.layers.Dense(5, activation="softmax")(inputs))
+    _fit(model, x, y, "sgd", "categorical_crossentropy")
+    assert fast_dense.fused_steps(model) == 0 and _Custom.calls == 8
+    assert "train_step" in fast_dense.why_not(model)
+    plain = _model(ketorch, "categorical")
+    plain.layers[1].trainable = False  # a frozen layer: its weights are not trained
+    _fit(plain, x, y, "sgd", "categorical_crossentropy")
+    assert fast_dense.fused_steps(plain) == 0
+    assert "frozen" in fast_dense.why_not(plain)
