@@ -100,6 +100,22 @@ def sigmoid(x):
     return torch.sigmoid(x)
 
 
+# In-place forms, for a layer's fresh output when no gradient is recorded (predict):
+# they save an activation-sized allocation, which at large batches cost more in page
+# faults than the kernel (cnn predict at batch 256 ran 40 % slower without them).
+INPLACE = {relu: torch.relu_, tanh: torch.tanh_, sigmoid: torch.sigmoid_}
+
+
+def apply_to_fresh(activation, x):
+    """``activation(x)`` for a tensor ``x`` that nothing else refers to (a layer's
+    own kernel output): in place when autograd is off and an in-place form exists."""
+    if not torch.is_grad_enabled():
+        inplace = INPLACE.get(activation)
+        if inplace is not None:
+            return inplace(x)
+    return activation(x)
+
+
 def hard_sigmoid(x):
     """Keras 3's piecewise-linear sigmoid: ``relu6(x + 3) / 6``.
 

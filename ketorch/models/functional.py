@@ -34,6 +34,33 @@ class _Slot:
         self.index = index
 
 
+def _slots_in(structure, found):
+    if isinstance(structure, _Slot):
+        found.add(structure.index)
+    elif isinstance(structure, (list, tuple)):
+        for s in structure:
+            _slots_in(s, found)
+    elif isinstance(structure, dict):
+        for s in structure.values():
+            _slots_in(s, found)
+    return found
+
+
+def _frees_after_steps(steps, output_slots):
+    """For each step, the value slots that no later step reads (model outputs excluded)."""
+    last_use = {}
+    for i, (_layer, single, args, kwargs, _outs, _single_out) in enumerate(steps):
+        reads = {single} if single is not None else _slots_in([args, kwargs], set())
+        for slot in reads:
+            last_use[slot] = i
+    frees = [[] for _ in steps]
+    keep = set(output_slots)
+    for slot, i in last_use.items():
+        if slot not in keep:
+            frees[i].append(slot)
+    return [tuple(f) for f in frees]
+
+
 def _fill(structure, values):
     if isinstance(structure, _Slot):
         return values[structure.index]
@@ -159,6 +186,7 @@ class Functional(Model):
         self._steps = steps
         self._n_slots = n_slots
         self._output_slots = [slot_of[id(t)] for t in self._output_tensors]
+        self._frees = _frees_after_steps(steps, self._output_slots)
         # A plain list, not a tracked container: the positional keys below are the only module
         # paths, so every parameter has one name (state_dict, torch.func.functional_call).
         object.__setattr__(self, "_model_layers", layers)
@@ -254,7 +282,8 @@ class Functional(Model):
             if not isinstance(x, torch.Tensor):
                 x = backend.to_tensor(x)
             values[i] = x
-        for layer, single, args, kwargs, out_slots, single_out in self._steps:
+        frees = self._frees
+        for i, (layer, single, args, kwargs, out_slots, single_out) in enumerate(self._steps):
             if single is not None:
                 out = layer(values[single])
             else:
@@ -275,6 +304,8 @@ class Functional(Model):
             else:
                 for slot, v in zip(out_slots, flatten(out)):
                     values[slot] = v
+            for slot in frees[i]:  # drop values no later step reads (peak memory in predict)
+                values[slot] = None
         outs = [values[s] for s in self._output_slots]
         return _restructure(self._outputs_struct, outs)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -15,6 +16,27 @@ from torch.optim import optimizer as torch_optimizer
 from ketorch.optimizers import _helpers
 from ketorch.optimizers._state import OptimizerStateMixin
 from ketorch.optimizers._step_parts import StepPartsMixin
+
+
+def _without_lazy_dynamo(decorated):
+    """A method of ``torch.optim.Optimizer`` that skips its ``@torch._disable_dynamo``
+    wrapper while ``torch._dynamo`` is not loaded.
+
+    That wrapper imports ``torch._dynamo`` on its first call, which takes seconds
+    (sympy, the distributed modules) and made the first ``fit`` of every script pay
+    for a compiler that eager training never uses. Before anything imported dynamo,
+    nothing is being compiled, so the plain function is equivalent; once it is
+    loaded (``jit_compile``), the decorated method is used as torch intends.
+    """
+    plain = getattr(decorated, "__wrapped__", decorated)
+
+    def call(self, *args, **kwargs):
+        return (decorated if "torch._dynamo" in sys.modules else plain)(self, *args, **kwargs)
+
+    return call
+
+
+_torch_add_param_group = _without_lazy_dynamo(torch.optim.Optimizer.add_param_group)
 
 _BASE_ARGS = (
     "weight_decay",
@@ -242,7 +264,7 @@ class Optimizer(StepPartsMixin, OptimizerStateMixin, torch.optim.Optimizer):
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Adds a torch parameter group and creates the slots of its parameters."""
-        super().add_param_group(param_group)
+        _torch_add_param_group(self, param_group)
         group = self.param_groups[-1]
         for p in group["params"]:
             self._group_of[p] = group

@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from .. import activations
+from .. import optimizers as optimizers_mod
+from ..metrics import accuracy_metrics
 from ..distribution.local_runtime import LOCAL
 from ..layers.core.dense import Dense
 from ..losses import classes as loss_classes
@@ -58,6 +60,20 @@ _STEP_METHODS = (
     "train_step", "compute_loss", "compute_metrics", "_run_train_step", "_update_metrics",
     "_apply_optimizer_step", "__call__", "forward", "call", "_model_input", "_flat_outputs",
 )  # fmt: skip
+
+
+# Optimizers whose update is element-wise (no per-tensor norms or shapes): their update on
+# one flat buffer holding every weight is the update of each weight, element by element.
+_FLAT_OPTIMIZERS = tuple(
+    getattr(optimizers_mod, name)
+    for name in ("SGD", "RMSprop", "Adam", "AdamW", "Nadam", "Adamax", "Adagrad")
+)
+
+
+_ACCURACIES = {
+    accuracy_metrics.CategoricalAccuracy: "categorical",
+    accuracy_metrics.SparseCategoricalAccuracy: "sparse",
+}
 
 
 def reset(model) -> None:
@@ -194,7 +210,10 @@ def _check(model):
 class _Plan:
     """The fused step of one model (made once per ``fit``)."""
 
-    __slots__ = ("layers", "acts", "kind", "smoothing", "params", "in_dim", "steps", "_consts")
+    __slots__ = (
+        "layers", "acts", "kind", "smoothing", "params", "in_dim", "steps", "_consts", "flat",
+        "_metric_plan",
+    )  # fmt: skip
 
     @classmethod
     def make(cls, model):
@@ -207,6 +226,8 @@ class _Plan:
         plan.in_dim = plan.layers[0][0].shape[0]
         plan.steps = 0
         plan._consts = {}
+        plan.flat = _FlatUpdate.make(model, plan.params)
+        plan._metric_plan = (None, None, None)
         return plan
 
     def _seed(self, n, k, device):
@@ -244,13 +265,49 @@ class _Plan:
             if parts is None:
                 return None
             loss, g = parts
-            grads = self._backward(out, g)
+            flat = self.flat
+            if flat is not None and flat.valid(model):
+                self._backward(out, g, flat.grad_views)
+                flat.apply()
+            else:
+                self.flat = None
+                grads = self._backward(out, g, None)
+                for p, gp in zip(self.params, grads):
+                    p.grad = gp
         self.steps += 1
-        for p, gp in zip(self.params, grads):
-            p.grad = gp
-        model._apply_optimizer_step()
-        model._update_metrics(loss, x, y, [out[-1]], None)
+        if flat is None or self.flat is None:
+            model._apply_optimizer_step()
+        self._update_metrics(model, loss, x, y, out[-1])
         return loss
+
+    def _update_metrics(self, model, loss, x, y, y_pred):
+        """``Trainer._update_metrics`` with the accuracies counted directly (the same sums:
+        whole numbers of matches, exact in float32)."""
+        tracker, cm = model._loss_tracker, model._compile_metrics
+        cached_cm, entries, plan = self._metric_plan
+        if cm is not cached_cm or cm.entries is not entries:
+            plan = [(m, _ACCURACIES.get(type(m))) for _, m, _ in cm.entries]
+            self._metric_plan = (cm, cm.entries, plan)
+        device = y_pred.device
+        if tracker.total.device != device or any(getattr(m, "device", device) != device for m, _ in plan):
+            model._update_metrics(loss, x, y, [y_pred], None)  # moves the states first
+            return
+        n = y_pred.shape[0]
+        with torch.no_grad():
+            tracker.total.add_(loss, alpha=n)
+            tracker.count.add_(n)
+            t = y[0]
+            for metric, kind in plan:
+                if kind == "categorical" and t.shape == y_pred.shape and not metric._fn_kwargs:
+                    hits = t.argmax(dim=-1) == y_pred.argmax(dim=-1)
+                elif kind == "sparse" and t.dim() == 1 and not metric._fn_kwargs:
+                    labels = t if t.dtype == torch.float32 else t.float()
+                    hits = labels == y_pred.argmax(dim=-1).float()
+                else:
+                    metric.update_state(t, y_pred)
+                    continue
+                metric.total.add_(hits.sum())
+                metric.count.add_(n)
 
     # -------------------------------------------------------------- passes
     def _forward(self, x):
@@ -328,14 +385,23 @@ class _Plan:
         g_y = g_c / total - (g_c * (p / total)).sum(dim=-1, keepdim=True)
         return loss, torch._softmax_backward_data(g_y, y, -1, torch.float32)
 
-    def _backward(self, out, g):
-        """Kernel and bias gradients, last layer first, returned in parameter order."""
+    def _backward(self, out, g, into):
+        """Kernel and bias gradients in parameter order (written into the views ``into``
+        when given)."""
         grads = []
+        k = len(self.params)
         for i in range(len(self.layers) - 1, -1, -1):
             kernel, bias = self.layers[i]
-            if bias is not None:
-                grads.append(g.sum(0))
-            grads.append(out[i].t().mm(g))
+            if into is None:
+                if bias is not None:
+                    grads.append(g.sum(0))
+                grads.append(out[i].t().mm(g))
+            else:
+                if bias is not None:
+                    k -= 1
+                    torch.sum(g, 0, out=into[k])
+                k -= 1
+                torch.mm(out[i].t(), g, out=into[k])
             if i:
                 g = g.mm(kernel.t())
                 act, h = self.acts[i - 1], out[i]
@@ -347,3 +413,90 @@ class _Plan:
                     g = torch.ops.aten.sigmoid_backward(g, h)
         grads.reverse()
         return grads
+
+
+class _FlatUpdate:
+    """The optimizer's update on flat buffers: the weights, their gradients and each slot
+    live in one tensor each (the parameters and slots become views into them, keeping
+    their identity), so an element-wise update is a handful of kernels instead of a
+    handful per weight. Made only where that changes no number."""
+
+    __slots__ = ("opt", "params", "ptrs", "state", "groups", "flat_p", "grad_views", "slots")
+
+    @classmethod
+    def make(cls, model, params):
+        opt = model.optimizer
+        if (
+            type(opt) not in _FLAT_OPTIMIZERS
+            or not model._ketorch_opt
+            or not opt.built
+            or len(opt.param_groups) != 1
+            or [id(p) for p in opt.param_groups[0]["params"]] != [id(p) for p in params]
+            or opt._step_hooks("pre")
+            or opt._step_hooks("post")
+            or opt.use_ema
+            or opt.gradient_accumulation_steps
+            or opt.loss_scale_factor is not None
+            or opt.clipnorm
+            or opt.global_clipnorm
+            or opt._wd_excluded_ids
+            or opt._wd_excluded_pattern is not None
+            or len({p.device for p in params}) != 1
+        ):
+            return None
+        names = [name for names, _ in opt._own_slot_groups() for name in names]
+        for p in params:
+            for name in names:
+                slot = opt.state[p].get(name)
+                if slot is None or slot.shape != p.shape or slot.dtype != p.dtype:
+                    return None
+        self = cls()
+        self.opt, self.params = opt, params
+        self.flat_p = _flatten(params)
+        self.slots = {name: [_flatten([opt.state[p][name] for p in params])] for name in names}
+        flat_g = torch.empty_like(self.flat_p)
+        self.grad_views = _views(flat_g, params)
+        self.ptrs = [p.data_ptr() for p in params]
+        self.state, self.groups = opt.state, opt.param_groups
+        return self
+
+    def valid(self, model):
+        """Whether the layout still holds (nothing replaced a weight or the optimizer state)."""
+        opt = self.opt
+        if model.optimizer is not opt or opt.state is not self.state:
+            return False
+        if opt.param_groups is not self.groups:
+            return False
+        for p, ptr in zip(self.params, self.ptrs):
+            if p.data_ptr() != ptr:
+                return False
+        return True
+
+    def apply(self):
+        """``Optimizer._apply`` on the flat buffers, in its order."""
+        opt = self.opt
+        grads = opt._clip_gradients([self.grad_views[0]._base])
+        scheduled_lr = opt._current_lr()
+        scalars = opt._prepare_update(opt._update_count())
+        group = opt.param_groups[0]
+        lr = group["lr"] if scheduled_lr is None else scheduled_lr
+        opt._apply_weight_decay([self.flat_p], group["weight_decay"], lr)
+        opt._update([self.flat_p], grads, self.slots, lr, scalars)
+        opt._finish_step()
+
+
+def _views(flat, like):
+    out, start = [], 0
+    for t in like:
+        n = t.numel()
+        out.append(flat[start : start + n].view(t.shape))
+        start += n
+    return out
+
+
+def _flatten(tensors):
+    """One buffer holding ``tensors``, which become views into it (same objects, same values)."""
+    flat = torch.cat([t.detach().reshape(-1) for t in tensors])
+    for t, view in zip(tensors, _views(flat, tensors)):
+        t.data = view
+    return flat

@@ -108,3 +108,35 @@ def test_summary_matches_keras_rows(capsys):
     assert " Total params: 50,890 (198.79 KB)" in text
     assert " Trainable params: 50,890 (198.79 KB)" in text
     assert " Non-trainable params: 0 (0.00 B)" in text
+
+
+def test_functional_frees_intermediate_values_after_their_last_use(rng):
+    import weakref
+
+    refs, alive = [], []
+
+    class Keep(ketorch.layers.Layer):
+        def call(self, x):
+            refs.append(weakref.ref(x))
+            return x * 2
+
+    class Check(ketorch.layers.Layer):
+        def call(self, x):
+            alive.append(refs[-1]() is not None)
+            return x + 1
+
+    inputs = ketorch.Input((4,))
+    h = ketorch.layers.Dense(3, name="d1")(inputs)
+    h = Keep()(h)
+    h = ketorch.layers.Dense(3, name="d2")(h)
+    skip = ketorch.layers.Dense(3, name="d3")(inputs)
+    out = ketorch.layers.Add()([Check()(h), skip])
+    model = ketorch.Model(inputs, out)
+    x = rng.normal(size=(5, 4)).astype("float32")
+    pred = model.predict(x, verbose=0)
+    assert alive and not any(alive)  # the first Dense's output was dropped before Check ran
+    w = {n: model.get_layer(n).get_weights() for n in ("d1", "d2", "d3")}
+    expected = (x @ w["d1"][0] + w["d1"][1]) * 2
+    expected = expected @ w["d2"][0] + w["d2"][1] + 1
+    expected += x @ w["d3"][0] + w["d3"][1]
+    np.testing.assert_allclose(pred, expected, rtol=1e-5, atol=1e-5)

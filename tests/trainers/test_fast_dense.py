@@ -113,10 +113,10 @@ def test_seed_mlp_takes_the_fused_step(rng):
 
 
 class _Custom(ketorch.Model):
-    calls = 0
+    calls = []
 
     def train_step(self, x, y, sample_weight=None):  # ketorch's own signature, overridden
-        type(self).calls += 1
+        self.calls.append(1)
         return super().train_step(x, y, sample_weight)
 
 
@@ -164,7 +164,7 @@ def test_fallback_custom_train_step_and_frozen_layer(rng):
     inputs = ketorch.Input(shape=(20,))
     model = _Custom(inputs, ketorch.layers.Dense(5, activation="softmax")(inputs))
     _fit(model, x, y, "sgd", "categorical_crossentropy")
-    assert fast_dense.fused_steps(model) == 0 and _Custom.calls == 8
+    assert fast_dense.fused_steps(model) == 0 and len(_Custom.calls) == 8
     assert "train_step" in fast_dense.why_not(model)
     plain = _model(ketorch, "categorical")
     plain.layers[1].trainable = False  # a frozen layer: its weights are not trained

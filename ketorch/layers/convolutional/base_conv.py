@@ -328,7 +328,7 @@ class BaseConv(LoRAMixin, ConvGeometry):
         kernel = kernel.permute(self._kernel_to_torch)
         y = self._conv_torch(self._to_torch(inputs), kernel, self.bias, self.groups)
         y = self._from_torch(y)
-        return y if self._linear_act else self.activation(y)
+        return y if self._linear_act else activations.apply_to_fresh(self.activation, y)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -143,7 +143,7 @@ class Dense(QuantizeMixin, LoRAMixin, Layer):
         else:
             # F.linear wants (out, in); kernel.T is a free view of Keras's (in, out) layout.
             x = F.linear(inputs, kernel.T, self.bias)
-        return x if self._linear_act else self.activation(x)
+        return x if self._linear_act else activations.apply_to_fresh(self.activation, x)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
