@@ -131,7 +131,7 @@ def split_layer_dtype(dtype):
     """
     if isinstance(dtype, dict) and dtype.get("module") == "keras.dtype_policies":
         dtype = deserialize(dtype)
-    elif isinstance(dtype, str) and dtype.startswith(QUANTIZATION_MODES):
+    elif isinstance(dtype, str) and dtype.startswith(QUANTIZATION_MODES) and "_from_" in dtype:
         dtype = policy_from_string(dtype)
     if isinstance(dtype, DTypePolicyMap):
         dtype = dtype.default_policy

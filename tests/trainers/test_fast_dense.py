@@ -171,3 +171,51 @@ def test_fallback_custom_train_step_and_frozen_layer(rng):
     _fit(plain, x, y, "sgd", "categorical_crossentropy")
     assert fast_dense.fused_steps(plain) == 0
     assert "frozen" in fast_dense.why_not(plain)
+
+
+def _fused_and_general(rng, optimizer, monkeypatch, callbacks=()):
+    """Fit two copies, fused and general; returns (fused model, fused result, general result)."""
+    x, y = _data(rng, "categorical")
+    fused, general = _model(ketorch, "categorical"), _model(ketorch, "categorical")
+    general.set_weights(fused.get_weights())
+    results = []
+    for model, enabled in ((fused, True), (general, False)):
+        monkeypatch.setattr(fast_dense, "ENABLED", enabled)
+        model.compile(optimizer=optimizer(), loss="categorical_crossentropy", metrics=["accuracy"])
+        cbs = [cb(model) for cb in callbacks]
+        history = model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0, callbacks=cbs)
+        results.append((history.history, model.get_weights()))
+    assert fast_dense.fused_steps(fused) == 7
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    return fused
+
+
+def test_flat_update_for_elementwise_optimizers(rng, monkeypatch):
+    fused = _fused_and_general(rng, lambda: ketorch.optimizers.Adam(weight_decay=0.1), monkeypatch)
+    assert fused.__dict__["_fast_dense_plan"].flat is not None
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [lambda: ketorch.optimizers.SGD(clipnorm=0.01), lambda: ketorch.optimizers.Adafactor()],
+)
+def test_per_weight_update_for_other_optimizers(rng, monkeypatch, optimizer):
+    fused = _fused_and_general(rng, optimizer, monkeypatch)
+    assert fused.__dict__["_fast_dense_plan"].flat is None
+
+
+def test_replaced_weight_storage_leaves_the_flat_update(rng, monkeypatch):
+    class Replace(ketorch.callbacks.Callback):
+        def __init__(self, model):
+            super().__init__()
+            self.target = model
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:  # a new tensor under a weight: the flat buffers no longer hold it
+                kernel = self.target.layers[-1].kernel
+                kernel.data = kernel.data.clone()
+
+    fused = _fused_and_general(rng, ketorch.optimizers.RMSprop, monkeypatch, callbacks=[Replace])
+    assert fused.__dict__["_fast_dense_plan"].flat is None
