@@ -16,7 +16,10 @@ from . import (  # noqa: E402
     config,
     constraints,
     datasets,
+    distillation,
     distribution,
+    dtype_policies,
+    export,
     initializers,
     layers,
     losses,
@@ -26,18 +29,21 @@ from . import (  # noqa: E402
     ops,
     optimizers,
     preprocessing,
+    quantizers,
     random,
     regularizers,
     saving,
     tree,
     utils,
-    wrappers,  # noqa: E402
+    visualization,
+    wrappers,
 )
-from . import export as export  # noqa: E402
-from . import visualization as visualization  # noqa: E402
 from .backend import clear_session  # noqa: E402
 from .backend._core import device_scope as device  # noqa: E402
 from .backend._variable import Variable, name_scope  # noqa: E402
+from .backend.remat import RematScope, remat  # noqa: E402
+from .backend.stateless_scope import StatelessScope  # noqa: E402
+from .backend.symbolic_scope import SymbolicScope  # noqa: E402
 from .initializers import Initializer  # noqa: E402
 from .layers import Input, InputSpec, Layer  # noqa: E402
 from .layers.node import KerasTensor  # noqa: E402
@@ -45,16 +51,11 @@ from .losses.loss import Loss  # noqa: E402
 from .metrics.metric import Metric  # noqa: E402
 from .mixed_precision import DTypePolicy  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
-from .ops.operation import Operation  # noqa: E402
-from . import distillation  # noqa: E402
-from .backend.remat import RematScope, remat  # noqa: E402
-from .backend.stateless_scope import StatelessScope  # noqa: E402
-from .backend.symbolic_scope import SymbolicScope  # noqa: E402
 from .ops.function import Function  # noqa: E402
+from .ops.operation import Operation  # noqa: E402
 from .optimizers.optimizer import Optimizer  # noqa: E402
-from .regularizers import Regularizer  # noqa: E402
-from . import dtype_policies, quantizers  # noqa: E402
 from .quantizers import Quantizer  # noqa: E402
+from .regularizers import Regularizer  # noqa: E402
 
 FloatDTypePolicy = DTypePolicy
 
@@ -68,6 +69,18 @@ def version() -> str:
 
 __all__ = [
     "DTypePolicy",
+    "Function",
+    "Quantizer",
+    "RematScope",
+    "StatelessScope",
+    "SymbolicScope",
+    "distillation",
+    "dtype_policies",
+    "export",
+    "quantizers",
+    "remat",
+    "visualization",
+    "wrappers",
     "FloatDTypePolicy",
     "Initializer",
     "Input",

@@ -109,7 +109,7 @@ INPLACE = {relu: torch.relu_, tanh: torch.tanh_, sigmoid: torch.sigmoid_}
 def apply_to_fresh(activation, x):
     """``activation(x)`` for a tensor ``x`` that nothing else refers to (a layer's
     own kernel output): in place when autograd is off and an in-place form exists."""
-    if not torch.is_grad_enabled():
+    if not torch.is_grad_enabled() and not torch.jit.is_tracing():  # a trace must not differ
         inplace = INPLACE.get(activation)
         if inplace is not None:
             return inplace(x)

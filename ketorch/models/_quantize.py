@@ -31,13 +31,6 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs) -> Non
             f"callable. Received: {type(filters)}"
         )
     resolved = validate_and_resolve_config(mode, config)
-    if resolved.mode in ("gptq", "awq"):
-        raise NotImplementedError(
-            f"model.quantize('{resolved.mode}') is not implemented in ketorch: the "
-            f"{resolved.mode.upper()} calibration pass (layer-by-layer weight search on "
-            f"`config.dataset`) is missing. {type(resolved).__name__} and its dtype policy "
-            "can be created and serialized; use 'int8' or 'int4' to quantize."
-        )
     changed = False
     for layer in model._flatten_layers():
         if not _selected(layer, filters) or len(layer._flatten_layers()) != 1:
@@ -47,6 +40,20 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs) -> Non
             changed = True
         except NotImplementedError as e:
             warnings.warn(str(e), stacklevel=3)
+    if resolved.mode in ("gptq", "awq"):
+        from ..quantizers.gptq_core import calibrate
+
+        structure = resolved.quantization_layer_structure
+        if structure is None:
+            structure = model.get_quantization_layer_structure(resolved.mode)
+        if structure is None:
+            raise ValueError(
+                f"For mode='{resolved.mode}', a valid quantization structure must be provided "
+                "either via `config.quantization_layer_structure` or by overriding "
+                "`model.get_quantization_layer_structure(mode)`. The structure should be a "
+                "dictionary with keys 'pre_block_layers' and 'sequential_blocks'."
+            )
+        calibrate(resolved, structure)
     if changed:
         for attr in ("train_function", "test_function", "predict_function"):
             if hasattr(model, attr):

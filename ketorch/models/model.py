@@ -163,18 +163,31 @@ class Model(Trainer, Layer):
         """Load weights from ``.weights.h5``, ``.keras`` or legacy Keras 2 ``.h5`` files."""
         return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def get_quantization_layer_structure(self, mode=None):
+        """``{"pre_block_layers": [...], "sequential_blocks": [...]}`` for GPTQ/AWQ, or ``None``.
+
+        Override it to describe the model's topology (e.g. the embedding, then the
+        transformer blocks); the default ``None`` requires the config to give it.
+        """
+        del mode
+        return None
+
     def quantize(self, mode=None, config=None, filters=None, **kwargs):
         """Quantize the weights of every built Dense, EinsumDense and Embedding layer.
 
         Args:
-            mode: ``"int8"``, ``"int4"`` or ``"float8"`` (optional with ``config``).
-            config: A :class:`~ketorch.quantizers.QuantizationConfig`.
+            mode: ``"int8"``, ``"int4"``, ``"float8"``, ``"gptq"`` or ``"awq"`` (optional
+                with ``config``). GPTQ/AWQ calibrate the Dense layers of
+                ``config.quantization_layer_structure`` (or of
+                :meth:`get_quantization_layer_structure`) block by block on ``config.dataset``.
+            config: A :class:`~ketorch.quantizers.QuantizationConfig` (a ``GPTQConfig`` or
+                ``AWQConfig`` for those modes).
             filters: Regex (or list of regexes) matched against layer names, or a
                 callable taking a layer; only selected layers are quantized.
 
         Raises:
-            ValueError: On an unknown mode, unbuilt or already quantized layers.
-            NotImplementedError: For ``"gptq"`` and ``"awq"`` (calibration not implemented).
+            ValueError: On an unknown mode, unbuilt or already quantized layers, or GPTQ/AWQ
+                without a dataset, tokenizer or layer structure.
 
         Example:
             >>> import ketorch as keras

@@ -355,6 +355,9 @@ def load_weights(root, model, skip_mismatch: bool = False, load_optimizer_state:
                 staged.extend(read_named_layer(named(), group, where))
             elif hasattr(obj, "_variables_to_load"):  # e.g. LoRA layers reset their factors
                 targets, after = obj._variables_to_load()
+                fit = getattr(obj, "_fit_saved_count", None)  # GPTQ/AWQ files from Keras
+                if fit is not None and group is not None:
+                    targets = fit(targets, len(group.keys()))
                 staged.extend(read_layer(targets, group, where))
                 staged.extend(after)
             else:

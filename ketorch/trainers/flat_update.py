@@ -29,6 +29,7 @@ class FlatUpdate:
 
     __slots__ = (
         "opt", "params", "ptrs", "state", "groups", "flat_p", "flat_g", "grad_views", "slots",
+        "slot_refs",
     )  # fmt: skip
 
     @classmethod
@@ -58,6 +59,9 @@ class FlatUpdate:
                 slot = opt.state[p].get(name)
                 if slot is None or slot.shape != p.shape or slot.dtype != p.dtype:
                     return None
+        previous = model.__dict__.get("_fast_dense_flat")
+        if previous is not None and previous.reusable(model, params):
+            return previous  # the layout of the last run still holds: no copies
         self = cls()
         self.opt, self.params = opt, params
         self.flat_p = _flatten(params)
@@ -66,7 +70,24 @@ class FlatUpdate:
         self.grad_views = _views(self.flat_g, params)
         self.ptrs = [p.data_ptr() for p in params]
         self.state, self.groups = opt.state, opt.param_groups
+        self.slot_refs = [
+            (p, name, opt.state[p][name], opt.state[p][name].data_ptr())
+            for p in params
+            for name in names
+        ]
+        model.__dict__["_fast_dense_flat"] = self
         return self
+
+    def reusable(self, model, params):
+        """Whether a later run (another ``fit``, each ``train_on_batch``) can keep this
+        layout: the same weights and slot tensors, still views into these buffers."""
+        if [id(p) for p in params] != [id(p) for p in self.params] or not self.valid(model):
+            return False
+        state = self.opt.state
+        return all(
+            state[p].get(name) is slot and slot.data_ptr() == ptr
+            for p, name, slot, ptr in self.slot_refs
+        )
 
     def valid(self, model):
         """Whether the layout still holds (nothing replaced a weight or the optimizer state)."""

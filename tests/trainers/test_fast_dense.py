@@ -219,3 +219,23 @@ def test_replaced_weight_storage_leaves_the_flat_update(rng, monkeypatch):
 
     fused = _fused_and_general(rng, ketorch.optimizers.RMSprop, monkeypatch, callbacks=[Replace])
     assert fused.__dict__["_fast_dense_plan"].flat is None
+
+
+def test_train_on_batch_is_fused_and_keeps_the_flat_layout(rng, monkeypatch):
+    x, y = _data(rng, "categorical")
+    results = []
+    for enabled in (True, False):
+        monkeypatch.setattr(fast_dense, "ENABLED", enabled)
+        model = _model(ketorch, "categorical")
+        if results:
+            model.set_weights(results[0][2])
+        first = model.get_weights()
+        model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+        logs = [model.train_on_batch(x[i : i + 32], y[i : i + 32]) for i in range(0, N, 32)]
+        if enabled:  # each call plans again; the second and later reuse the first layout
+            assert fast_dense.fused_steps(model) == 1
+            assert model.__dict__["_fast_dense_plan"].flat is model.__dict__["_fast_dense_flat"]
+        results.append((logs, model.get_weights(), first))
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -14,6 +14,8 @@ move between ketorch and Keras through ``.keras`` / ``.weights.h5`` files:
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from ... import quantizers
@@ -138,11 +140,10 @@ class QuantizeMixin:
             raise NotImplementedError(
                 f"Layer {type(self).__name__} does not have a `quantize` method implemented."
             )
-        if mode in ("gptq", "awq"):
+        if mode in ("gptq", "awq") and mode not in self._quant_modes:
             raise NotImplementedError(
-                f"ketorch does not implement {mode.upper()} calibration (the Hessian/activation-"
-                f"aware weight search); {type(config).__name__} and its dtype policy are "
-                "available for configuration and serialization only. Use 'int8' or 'int4'."
+                f"ketorch implements {mode.upper()} for Dense layers only; "
+                f"{type(self).__name__} '{self.name}' is left unquantized."
             )
         if mode not in self._quant_modes:
             raise mode_error(self._quant_modes, mode)
@@ -159,6 +160,8 @@ class QuantizeMixin:
             if mode == "int4":
                 block = block_size_for_layer(self, config)
                 name = f"int4/{-1 if block is None else block}"
+            elif mode in ("gptq", "awq"):
+                name = config.dtype_policy_string()
             self._quantized_policy = get_policy(f"{name}_from_{self.dtype_policy.name}")
 
     def _quantized_build_with(self, build_fn, *args) -> None:
@@ -182,6 +185,22 @@ class QuantizeMixin:
         if self.quantization_mode is None:
             return super()._variables_to_load()
         return self._quantized_by_name(), []
+
+    def _fit_saved_count(self, targets, count):
+        """Keras 3.15 writes GPTQ/AWQ layers without ``kernel_zero``: read the rest."""
+        zero = getattr(self, "kernel_zero", None)
+        if (
+            self.quantization_mode in ("gptq", "awq")
+            and zero is not None
+            and count == len(targets) - 1
+        ):
+            warnings.warn(
+                f"Layer '{self.name}': the file has no `kernel_zero` (Keras 3.15 does not save "
+                "the GPTQ/AWQ zero points); they keep their current values.",
+                stacklevel=2,
+            )
+            return [t for t in targets if t is not zero]
+        return targets
 
     def _quant_config_entry(self, config: dict) -> dict:
         qc = getattr(self, "quantization_config", None)

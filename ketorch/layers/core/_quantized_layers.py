@@ -41,13 +41,79 @@ def dense_build(layer, mode, config, input_dim, like=None) -> None:
             q.assign(layer.g_idx, torch.div(torch.arange(input_dim), block, rounding_mode="floor"))
     elif mode == "float8":
         q.float8_build(layer, like=like)
+    elif mode in ("gptq", "awq"):
+        _calibrated_build(layer, mode, config, input_dim, like)
+
+
+def _policy_setting(layer, config, mode, name):
+    from ...dtype_policies import AWQDTypePolicy, GPTQDTypePolicy
+
+    if config is not None and config.mode == mode:
+        return getattr(config, name)
+    policy = layer.dtype_policy
+    if isinstance(policy, (GPTQDTypePolicy, AWQDTypePolicy)):
+        return getattr(policy, name)
+    raise ValueError(
+        f"For {mode.upper()} quantization, the {name} must be specified either through a "
+        f"`dtype_policy` of type `{mode.upper()}DTypePolicy` or the `config` argument."
+    )
+
+
+def _calibrated_build(layer, mode, config, input_dim, like):
+    """GPTQ/AWQ variables: the transposed ``(out, in)`` kernel as uint8, 4 bits packed."""
+    units = layer.units
+    bits = _policy_setting(layer, config, mode, "weight_bits")
+    group = _policy_setting(layer, config, mode, "group_size")
+    layer._calib_bits = bits
+    rows = (units + 1) // 2 if bits == 4 else units
+    n_groups = 1 if group == -1 else math.ceil(input_dim / group)
+    layer.quantized_kernel = q.new_weight(layer, "kernel", (rows, input_dim), "uint8", like=like)
+    layer.kernel_scale = q.new_weight(
+        layer, "kernel_scale", (units, n_groups), initializer="ones", like=like
+    )
+    layer.kernel_zero = q.new_weight(layer, "kernel_zero", (units, n_groups), "uint8", like=like)
+    if mode == "awq":
+        layer.awq_scales = q.new_weight(
+            layer, "awq_scales", (input_dim,), initializer="ones", like=like
+        )
+    layer.g_idx = q.new_weight(layer, "g_idx", (input_dim,), like=like)
+    layer._calibrated = like is None  # built from a saved policy: the file holds the values
+
+
+def dense_set_calibrated(layer, result) -> None:
+    """Store a GPTQ/AWQ result ``(q, scale, zero, [awq_scales,] g_idx)``; drop the float kernel."""
+    values, scale, zero, *rest = result
+    values = values.to(torch.uint8)
+    if layer._calib_bits == 4:
+        values, _, _ = quantizers.pack_int4(values, axis=0, dtype="uint8")
+    q.drop_weight(layer, layer.kernel)
+    q.assign(layer.quantized_kernel, values)
+    q.assign(layer.kernel_scale, scale)
+    q.assign(layer.kernel_zero, zero)
+    if layer.quantization_mode == "awq":
+        q.assign(layer.awq_scales, rest[0])
+    q.assign(layer.g_idx, rest[-1])
+    layer._calibrated = True
+
+
+def _calibrated_kernel(layer, dtype):
+    """The dequantized ``(in, out)`` kernel of a calibrated GPTQ/AWQ layer."""
+    w = layer.quantized_kernel
+    if layer._calib_bits == 4:
+        w = quantizers.unpack_int4(w, layer.units, axis=0, dtype="uint8")
+    w = quantizers.functions.dequantize_with_sz_map(
+        w, layer.kernel_scale, layer.kernel_zero, layer.g_idx
+    ).T
+    if layer.quantization_mode == "awq":
+        w = w / layer.awq_scales[:, None]
+    return w.to(dtype)
 
 
 def dense_quantize(layer, mode, config) -> None:
     """Replace Dense's float kernel by its quantized form (float8 adds scaling weights)."""
     kernel = layer.kernel
     input_dim = kernel.shape[0]
-    if mode == "float8":
+    if mode in ("float8", "gptq", "awq"):  # GPTQ/AWQ keep the float kernel until calibrated
         dense_build(layer, mode, config, input_dim, like=kernel)
         return
     values, scale, zero = q.quantize_2d(layer, kernel, mode, config, axis=0)
@@ -95,6 +161,13 @@ def dense_call(layer, x):
         )
         y = q.float8_output(layer, y)
         bias = None if bias is None else q.float8_bias(layer, bias)
+    elif mode in ("gptq", "awq"):
+        if layer._calibrated:
+            with torch.no_grad():
+                w = _calibrated_kernel(layer, x.dtype)
+            y = q.with_input_grad(x, x.detach() @ w, lambda dy: dy @ w.T)
+        else:
+            y = x @ layer.kernel
     else:
         raise q.mode_error(layer._quant_modes, mode)
     if bias is not None:

@@ -62,7 +62,10 @@ class Dense(QuantizeMixin, LoRAMixin, Layer):
         "int8": ("kernel", "bias", "kernel_scale"),
         "int4": ("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
         "float8": ("kernel", "bias", *_FLOAT8),
+        "gptq": ("bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"),
+        "awq": ("bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales", "g_idx"),
     }
+    _quant_modes = ("int8", "int4", "float8", "gptq", "awq")
 
     def __init__(
         self,
