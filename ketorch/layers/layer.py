@@ -78,6 +78,7 @@ class Layer(nn.Module):
     _thread_losses = None
     _called = False  # set on the first call (which opens this layer's variable name scope)
     _remat_mode = None  # a RematMode for layers created inside a keras.RematScope
+    _quantized_policy = None  # the QuantizedDTypePolicy of a quantized layer
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -177,7 +178,9 @@ class Layer(nn.Module):
     @property
     def quantization_mode(self):
         """The quantization mode of the layer's policy (``"int8"``, ...), else ``None``."""
-        return self.dtype_policy.quantization_mode
+        # Read on every call of quantizable layers: no policy lookup for float layers.
+        quantized = self._quantized_policy
+        return None if quantized is None else quantized.quantization_mode
 
     def quantize(self, mode=None, type_check=True, config=None) -> None:
         """Quantize the layer's weights (Dense, EinsumDense and Embedding implement it).

@@ -118,7 +118,9 @@ class QuantizeMixin:
     @property
     def quantization_mode(self):
         """The layer's quantization mode (``"int8"``, ...), ``None`` if not quantized."""
-        return self.dtype_policy.quantization_mode
+        # Read on every call of quantizable layers: no policy lookup for float layers.
+        quantized = self._quantized_policy
+        return None if quantized is None else quantized.quantization_mode
 
     def quantize(self, mode=None, type_check=True, config=None) -> None:
         """Quantize the built layer's weights in place.
