@@ -8,6 +8,8 @@ from .utils.allocator import tune_allocator as _tune_allocator
 
 _tune_allocator()  # large tensor buffers reuse heap pages (KETORCH_MALLOC_TUNING=0 opts out)
 
+import importlib  # noqa: E402
+
 from . import (  # noqa: E402
     activations,
     applications,
@@ -128,7 +130,5 @@ __all__ = [
 def __getattr__(name):
     # Keras 2 packages (`keras.engine.Layer`, `keras.legacy.interfaces`), imported on first use.
     if name in ("engine", "legacy"):
-        import importlib
-
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from .saving import object_registration as reg
+
 __all__ = ["get", "serialize", "deserialize"]
 
 
@@ -266,7 +268,6 @@ def _custom_exact(name: str):
     """A function given under exactly this name in ``custom_objects``, a custom-object scope
     or ``get_custom_objects()``: as in Keras 2, it wins over a built-in of the same name
     (keras-bert saves its tanh-approximated ``gelu`` under the built-in's name)."""
-    from .saving import object_registration as reg
 
     fn = reg.scoped_objects().get(name)
     return fn if callable(fn) and not isinstance(fn, type) else None
@@ -289,7 +290,6 @@ def serialize(activation: Callable) -> str | dict:
     name = _NAMES.get(id(activation))
     if name is not None:
         return name
-    from .saving import object_registration as reg
 
     key = reg.get_registered_name(activation)
     if ">" in key and reg.get_custom_objects().get(key) is activation:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from .backend import get_device, set_device
+from .mixed_precision import global_policy, set_global_policy
+from .saving.serialization import enable_unsafe_deserialization as _enable
 
 __all__ = [
     "get_device",
@@ -97,9 +101,8 @@ def enable_determinism(warn_only: bool = False) -> None:
     >>> ketorch.utils.set_random_seed(42)
     >>> ketorch.config.enable_determinism()
     """
-    import os
 
-    import torch
+    import torch  # torch submodule loaded only when this path runs
 
     if not isinstance(warn_only, bool):
         raise TypeError(f"`warn_only` must be a bool. Received: warn_only={warn_only!r}")
@@ -114,7 +117,6 @@ __all__ += ["enable_determinism"]
 
 def dtype_policy():
     """The global :class:`~ketorch.mixed_precision.DTypePolicy` (``keras.config.dtype_policy``)."""
-    from .mixed_precision import global_policy
 
     return global_policy()
 
@@ -125,7 +127,6 @@ def set_dtype_policy(policy) -> None:
     Args:
         policy: A policy name or a :class:`~ketorch.mixed_precision.DTypePolicy`.
     """
-    from .mixed_precision import set_global_policy
 
     set_global_policy(policy)
 
@@ -152,7 +153,6 @@ def enable_unsafe_deserialization() -> None:
 
     The default safe mode refuses them; only call this for files you trust.
     """
-    from .saving.serialization import enable_unsafe_deserialization as _enable
 
     _enable()
 

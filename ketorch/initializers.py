@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import torch
@@ -63,7 +64,6 @@ class Initializer:
     @classmethod
     def from_config(cls, config: dict):
         """Rebuild an initializer from :meth:`get_config` output (unknown keys are ignored)."""
-        import inspect
 
         params = inspect.signature(cls.__init__).parameters
         return cls(**{k: v for k, v in config.items() if k in params})
@@ -367,7 +367,7 @@ deserialize = make_deserialize(get, "initializer", __name__)
 def __getattr__(name):
     # The STFT initializer lives with the spectrogram layer, which imports this module.
     if name in ("STFT", "STFTInitializer", "stft"):
-        from .layers.preprocessing.stft_spectrogram import STFT
+        from .layers.preprocessing.stft_spectrogram import STFT  # import cycle
 
         return STFT
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ketorch import backend, layers
+from ketorch.applications import imagenet_utils
+from ketorch.applications.imagenet_utils import validate_activation
+from ketorch.models import Model
+from ketorch.saving.object_registration import get_custom_objects
+from ketorch.utils.config_utils import get_source_inputs
 from ketorch.utils.download import DownloadError
+from ketorch.utils.file_utils import get_file
 
 WEIGHTS_CACHE_SUBDIR = "models"
 
@@ -25,7 +31,6 @@ def keras_saveable(module: str):
     of these models and ketorch loads Keras's."""
 
     def register(cls: type) -> type:
-        from ketorch.saving.object_registration import get_custom_objects
 
         cls._keras_module = f"keras.src.applications.{module}"
         get_custom_objects().setdefault(cls.__name__, cls)
@@ -76,8 +81,6 @@ def check_common_args(
     if pooling not in (None, "avg", "max"):
         raise ValueError(f"`pooling` must be None, 'avg' or 'max'. Received: pooling={pooling!r}")
     if include_top:
-        from ketorch.applications.imagenet_utils import validate_activation
-
         validate_activation(classifier_activation, weights)
 
 
@@ -104,7 +107,6 @@ def model_inputs(input_tensor: Any, img_input: Any) -> Any:
     """The model's inputs: the ``Input`` tensors `input_tensor` was computed from."""
     if input_tensor is None:
         return img_input
-    from ketorch.utils.config_utils import get_source_inputs
 
     sources = get_source_inputs(input_tensor)
     if isinstance(sources, list) and len(sources) == 1:
@@ -129,7 +131,6 @@ def begin(
     Returns:
         ``(img_input, input_shape)``.
     """
-    from ketorch.applications import imagenet_utils
 
     check_common_args(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
@@ -243,7 +244,6 @@ def fetch_weights(arch: str, file_name: str, origin: str, file_hash: str | None)
         DownloadError: Not cached (or cached with the wrong hash) and not downloadable;
             the message names the file, its URL and where to save it.
     """
-    from ketorch.utils.file_utils import get_file
 
     try:
         return get_file(file_name, origin, cache_subdir=WEIGHTS_CACHE_SUBDIR, file_hash=file_hash)
@@ -267,7 +267,6 @@ def make_model(
     `imagenet_file` is ``(file name, URL, hash)`` of the Keras weight file that
     ``weights="imagenet"`` loads.
     """
-    from ketorch.models import Model
 
     model = Model(inputs, outputs, name=name)
     if weights == "imagenet":

@@ -14,6 +14,7 @@ import torch
 
 from ketorch import initializers, layers
 from ketorch.applications import _builder, imagenet_utils
+from ketorch.models import Sequential
 
 __all__ = [
     "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
@@ -153,7 +154,6 @@ def _downsampling(i: int, channels: int, name: str) -> Any:
 
 
 def _sequential(stack: list, name: str) -> Any:
-    from ketorch.models import Sequential
 
     return Sequential(stack, name=name)
 

@@ -20,6 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from ketorch import activations, backend, ops
+from ketorch.utils.file_utils import get_file
+
 __all__ = ["preprocess_input", "decode_predictions"]
 
 CLASS_INDEX_FILE = "imagenet_class_index.json"
@@ -39,8 +42,6 @@ _CLASS_INDEX_CACHE: dict[tuple, dict] = {}
 
 def _data_format(data_format: str | None) -> str:
     if data_format is None:
-        from ketorch import backend
-
         return backend.image_data_format()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(
@@ -93,8 +94,6 @@ def _channel_axis(ndim: int, data_format: str) -> int:
 
 def _preprocess_array(x: np.ndarray, data_format: str, mode: str) -> np.ndarray:
     if not np.issubdtype(x.dtype, np.floating):
-        from ketorch import backend
-
         x = x.astype(backend.floatx(), copy=False)
     if mode == "tf":
         x /= 127.5
@@ -117,7 +116,6 @@ def _preprocess_array(x: np.ndarray, data_format: str, mode: str) -> np.ndarray:
 
 
 def _preprocess_tensor(x: Any, data_format: str, mode: str) -> Any:
-    from ketorch import backend, ops
 
     if not backend.is_float_dtype(getattr(x, "dtype", None)):
         x = ops.cast(x, backend.floatx())
@@ -139,7 +137,6 @@ def _preprocess_tensor(x: Any, data_format: str, mode: str) -> Any:
 
 
 def _class_index() -> dict:
-    from ketorch.utils.file_utils import get_file
 
     path = get_file(
         CLASS_INDEX_FILE,
@@ -187,7 +184,6 @@ def decode_predictions(preds: Any, top: int = 5) -> list[list[tuple]]:
             f"(samples, 1000)). Received array with shape: {shape}"
         )
     index = _class_index()
-    from ketorch import ops
 
     preds = np.asarray(ops.convert_to_numpy(preds))
     results = []
@@ -272,7 +268,6 @@ def obtain_input_shape(
 def correct_pad(inputs: Any, kernel_size: int | tuple) -> tuple:
     """Zero padding ``((top, bottom), (left, right))`` that makes a strided 'valid'
     convolution behave like TensorFlow's 'same' one (pad more after than before)."""
-    from ketorch import backend
 
     first = 2 if backend.image_data_format() == "channels_first" else 1
     rows, cols = inputs.shape[first : first + 2]
@@ -287,7 +282,6 @@ def validate_activation(classifier_activation: Any, weights: Any) -> None:
     """With pretrained weights the classifier may only end in softmax or nothing."""
     if weights is None:
         return
-    from ketorch import activations
 
     fn = activations.get(classifier_activation)
     if fn not in (activations.get("softmax"), activations.get(None)):

@@ -38,49 +38,49 @@ from ._core import (  # noqa: F401
 
 def floatx() -> str:
     """The default float dtype name, e.g. ``"float32"``."""
-    from ..config import floatx as _floatx
+    from ..config import floatx as _floatx  # import cycle
 
     return _floatx()
 
 
 def set_floatx(value) -> None:
     """Set the default float dtype (``"float16"``, ``"bfloat16"``, ``"float32"``, ``"float64"``)."""
-    from ..config import set_floatx as _set
+    from ..config import set_floatx as _set  # import cycle
 
     _set(value)
 
 
 def set_epsilon(value) -> None:
     """Set the fuzz factor returned by :func:`epsilon`."""
-    from ..config import set_epsilon as _set
+    from ..config import set_epsilon as _set  # import cycle
 
     _set(value)
 
 
 def set_image_data_format(data_format) -> None:
     """Set the default image layout (``"channels_last"`` or ``"channels_first"``)."""
-    from ..config import set_image_data_format as _set
+    from ..config import set_image_data_format as _set  # import cycle
 
     _set(data_format)
 
 
 def result_type(*dtypes) -> str:
     """The dtype Keras's type promotion gives for ``dtypes`` (see :func:`ketorch.ops.result_type`)."""
-    from ..ops._dtypes import result_type as _rt
+    from ..ops._dtypes import result_type as _rt  # import cycle
 
     return _rt(*dtypes)
 
 
 def is_int_dtype(dtype) -> bool:
     """Whether ``dtype`` is a (signed or unsigned) integer dtype."""
-    from ..ops._dtypes import is_int_dtype as _f
+    from ..ops._dtypes import is_int_dtype as _f  # import cycle
 
     return _f(dtype)
 
 
 def is_keras_tensor(x) -> bool:
     """Whether ``x`` is a symbolic :class:`~ketorch.layers.node.KerasTensor`."""
-    from ..layers.node import KerasTensor
+    from ..layers.node import KerasTensor  # import cycle
 
     return isinstance(x, KerasTensor)
 
@@ -97,7 +97,7 @@ def __getattr__(name):
     # The Keras 2 functions (K.mean, K.sum, ...) live in keras2.py, loaded on first use.
     if name.startswith("__") or name == "keras2":
         raise AttributeError(name)
-    import importlib
+    import importlib  # lazy: the module is named at run time
 
     keras2 = importlib.import_module(f"{__name__}.keras2")
 
@@ -111,6 +111,6 @@ def __getattr__(name):
 
 
 def __dir__():
-    from . import keras2
+    from . import keras2  # import cycle: this module is imported by the one imported here
 
     return sorted(set(globals()) | set(keras2.__all__))

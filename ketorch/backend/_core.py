@@ -43,7 +43,7 @@ def standardize_dtype(dtype) -> str:
         dtype = dtype.get("config", {}).get("name", "float32")
     if isinstance(dtype, str) and dtype.startswith("mixed_"):
         return dtype
-    from ..ops._dtypes import standardize_dtype as keras_standardize
+    from ..ops._dtypes import standardize_dtype as keras_standardize  # import cycle
 
     return keras_standardize(dtype)
 
@@ -216,14 +216,14 @@ def to_tensor(x, dtype=None, device=None) -> torch.Tensor:
 
 def epsilon() -> float:
     """The fuzz factor (1e-7 by default), as ``keras.backend.epsilon()``."""
-    from ..config import epsilon as eps
+    from ..config import epsilon as eps  # import cycle
 
     return eps()
 
 
 def image_data_format() -> str:
     """The default image layout, as ``keras.backend.image_data_format()``."""
-    from ..config import image_data_format as fmt
+    from ..config import image_data_format as fmt  # import cycle
 
     return fmt()
 

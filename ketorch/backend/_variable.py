@@ -25,6 +25,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import initializers
+from ._core import assign_state, get_device
+
 _SCOPE = threading.local()
 
 
@@ -160,7 +163,6 @@ class Variable(nn.Parameter):
         Raises:
             ValueError: If ``value``'s shape does not fit the variable's.
         """
-        from ._core import assign_state
 
         value = self._coerce(value)
         if value.shape != self.shape:
@@ -206,14 +208,13 @@ def _rebuild(data, requires_grad, state):
 
 
 def _initial_value(initializer, shape, dtype) -> torch.Tensor:
-    from .. import initializers
-    from ..ops._dtypes import torch_dtype
+    from ..ops._dtypes import torch_dtype  # import cycle
 
     if isinstance(initializer, torch.Tensor):
         value = initializer.detach().clone()
         return value if dtype is None else value.to(torch_dtype(dtype))
     if isinstance(initializer, (np.ndarray, list, tuple, int, float, bool, np.generic)):
-        from ..ops._common import to_tensor
+        from ..ops._common import to_tensor  # import cycle
 
         return to_tensor(initializer, dtype).detach().clone()
     if initializer is None:
@@ -231,6 +232,5 @@ def _initial_value(initializer, shape, dtype) -> torch.Tensor:
             value = init(shape, dtype=tdtype)
         else:
             value = init(shape, tdtype)
-    from ._core import get_device
 
     return torch.as_tensor(value, dtype=tdtype).reshape(shape).clone().to(get_device())

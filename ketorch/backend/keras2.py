@@ -27,9 +27,12 @@ import torch
 
 from .. import ops
 from .. import random as _random
+from ..config import floatx as _floatx
 from ..layers.node import KerasTensor
+from ..models.functional import Functional
 from ._core import CALL_CONTEXT, clear_session, epsilon, image_data_format  # noqa: F401
 from ._variable import Variable
+from ._variable import name_scope as _scope
 
 __all__ = [
     "abs", "all", "any", "arange", "argmax", "argmin", "batch_dot", "batch_flatten",
@@ -57,7 +60,6 @@ _LEARNING_PHASE = [None]  # set_learning_phase() value; None: the training flag 
 # ------------------------------------------------------------------ dtypes
 def floatx() -> str:
     """The default float dtype name."""
-    from ..config import floatx as _floatx
 
     return _floatx()
 
@@ -669,7 +671,6 @@ class _Function:
     """The callable that :func:`function` returns."""
 
     def __init__(self, inputs, outputs):
-        from ..models.functional import Functional
 
         self._inputs = [t for t in inputs if isinstance(t, KerasTensor)]
         self._phase_index = [i for i, t in enumerate(inputs) if not isinstance(t, KerasTensor)]
@@ -708,7 +709,6 @@ def gradients(loss, variables):
 
 @contextlib.contextmanager
 def name_scope(name):
-    from ._variable import name_scope as _scope
 
     with _scope(name):
         yield

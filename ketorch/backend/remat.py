@@ -34,6 +34,8 @@ from collections import namedtuple
 import torch
 import torch.utils.checkpoint
 
+from ..layers import shape_inference
+from ..layers.node import KerasTensor, flatten, map_structure
 from ._core import PER_THREAD
 
 RematMode = namedtuple("RematMode", ["mode", "output_size_threshold", "layer_names"])
@@ -182,7 +184,6 @@ class _RematForward:
         layer = self.layer
         plain = type(layer).forward.__get__(layer)
         mode = layer._remat_mode
-        from ..layers import shape_inference
 
         if shape_inference.inferring() or not torch.is_grad_enabled():
             return plain(*args, **kwargs)
@@ -202,7 +203,6 @@ class _RematForward:
 
 
 def _output_size(layer, args, kwargs) -> int:
-    from ..layers.node import KerasTensor, flatten, map_structure
 
     def spec(x):
         if isinstance(x, torch.Tensor):

@@ -24,7 +24,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils import _pytree
 
-from ._core import PER_THREAD
+from ._core import PER_THREAD, to_tensor
 from ._variable import Variable
 
 _LOCAL = threading.local()
@@ -147,7 +147,6 @@ def _as_value(value, variable) -> torch.Tensor:
         if value.dtype != variable.dtype or value.device != variable.device:
             value = value.to(device=variable.device, dtype=variable.dtype)
         return value
-    from ._core import to_tensor
 
     return to_tensor(value, dtype=variable.dtype, device=variable.device)
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import threading
 
+from ..layers import shape_inference
+
 _LOCAL = threading.local()
 
 
@@ -41,6 +43,5 @@ def in_symbolic_scope() -> bool:
     """Whether a :class:`SymbolicScope` is open, or layers are being run for shapes only."""
     if getattr(_LOCAL, "scope", None) is not None:
         return True
-    from ..layers import shape_inference
 
     return shape_inference.inferring()

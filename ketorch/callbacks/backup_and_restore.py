@@ -16,6 +16,8 @@ import shutil
 import numpy as np
 import torch
 
+from ..distribution import is_chief
+from ..optimizers import Optimizer
 from ..saving import h5_io
 from ..saving.file_utils import atomic_path, atomic_write_bytes, path_str, remove_stale_temps
 from .callback import Callback
@@ -105,7 +107,6 @@ class BackupAndRestore(Callback):
     def _restore(self, path: str) -> None:
         with h5_io.open_h5(path) as f:
             opt = getattr(self.model, "optimizer", None)
-            from ..optimizers import Optimizer
 
             if isinstance(opt, Optimizer):
                 h5_io.prepare_optimizer(self.model, opt)
@@ -167,7 +168,6 @@ class BackupAndRestore(Callback):
 
 
 def _is_chief() -> bool:
-    from ..distribution import is_chief
 
     return is_chief()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..utils.plotting import plot_history
 from .callback import Callback
 
 
@@ -41,7 +42,6 @@ class History(Callback):
 
     def plot(self, metrics=None, to_file=None, **kwargs):
         """Draw training and validation curves; see :func:`ketorch.utils.plot_history`."""
-        from ..utils.plotting import plot_history
 
         return plot_history(self, metrics=metrics, to_file=to_file, **kwargs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from ..config import is_interactive_logging_enabled
 from ..utils.progbar import Progbar
 from .callback import Callback
 
@@ -99,11 +100,10 @@ class ProgbarLogger(Callback):
 
 def _say(text: str) -> None:
     """One line to stdout, or to the "ketorch" logger when interactive logging is off."""
-    from ..config import is_interactive_logging_enabled
 
     if is_interactive_logging_enabled():
         print(text, flush=True)
     else:
-        import logging
+        import logging  # optional dependency, loaded on first use
 
         logging.getLogger("ketorch").info(text)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..backend import get_device
 from .callback import Callback
 from .monitor_callback import get_learning_rate
 
@@ -260,7 +261,6 @@ def _example_input(model: Any) -> Any:
         return None
     if not inputs:
         return None
-    from ..backend import get_device
 
     device = get_device()
     tensors = []
@@ -279,10 +279,15 @@ def _write_keras_model_config(writer: Any, model: Any) -> None:
         config = json.dumps(
             {"class_name": type(model).__name__, "config": model.get_config()}, default=str
         )
-        from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
-        from tensorboard.compat.proto.tensor_pb2 import TensorProto
-        from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
-        from tensorboard.compat.proto.types_pb2 import DT_STRING
+        from tensorboard.compat.proto.summary_pb2 import (  # loaded on first use
+            Summary,
+            SummaryMetadata,
+        )
+        from tensorboard.compat.proto.tensor_pb2 import TensorProto  # loaded on first use
+        from tensorboard.compat.proto.tensor_shape_pb2 import (
+            TensorShapeProto,  # loaded on first use
+        )
+        from tensorboard.compat.proto.types_pb2 import DT_STRING  # loaded on first use
     except Exception as e:  # an unserialisable model or an old tensorboard: skip it
         warnings.warn(f"TensorBoard could not write the model config: {e}", stacklevel=3)
         return

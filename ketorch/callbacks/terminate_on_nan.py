@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..optimizers import Optimizer
 from .callback import Callback
 
 
@@ -69,7 +70,6 @@ class TerminateOnNaN(Callback):
         return out
 
     def _keras_optimizer(self):
-        from ..optimizers import Optimizer
 
         opt = getattr(self.model, "optimizer", None)
         return opt if isinstance(opt, Optimizer) and opt.built else None

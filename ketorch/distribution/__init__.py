@@ -10,6 +10,8 @@ averages the gradients, sums the metrics, and lets only rank 0 print and
 write files. See ``docs/distributed.md``.
 """
 
+import os
+
 from .data_parallel import (
     DataParallel,
     distribution,
@@ -21,7 +23,7 @@ from .data_parallel import (
     set_distribution,
 )
 from .model_parallel import DeviceMesh, LayoutMap, ModelParallel, TensorLayout, distribute_tensor
-from .runtime import DistributedError
+from .runtime import DistributedError, setup
 
 
 def initialize(job_addresses: str | None = None, num_processes=None, process_id=None) -> None:
@@ -35,9 +37,6 @@ def initialize(job_addresses: str | None = None, num_processes=None, process_id=
     Raises:
         ValueError: If ``job_addresses`` has no port.
     """
-    import os
-
-    from .runtime import setup
 
     if job_addresses:
         first = job_addresses.split(",")[0].strip()

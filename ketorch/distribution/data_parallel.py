@@ -12,6 +12,8 @@ import os
 
 import torch
 
+from .. import backend as kbackend
+
 __all__ = [
     "DataParallel",
     "distribution",
@@ -146,7 +148,6 @@ class DataParallel:
 
     def local_device(self) -> torch.device:
         """The device of this process."""
-        from .. import backend as kbackend
 
         local_rank = _env_int("LOCAL_RANK", 0)
         if self.devices is not None:
@@ -179,7 +180,7 @@ def set_distribution(value) -> None:
         ValueError: If ``value`` is none of these.
     """
     global _DISTRIBUTION
-    from .model_parallel import ModelParallel
+    from .model_parallel import ModelParallel  # import cycle
 
     if value is not None and not isinstance(value, (DataParallel, ModelParallel)):
         raise ValueError(
@@ -200,7 +201,7 @@ def active():
         return _DISTRIBUTION
     if os.environ.get("KETORCH_DISTRIBUTED", "1") == "0":
         return None
-    import torch.distributed as dist
+    import torch.distributed as dist  # torch submodule loaded only when this path runs
 
     if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
         return DataParallel()
@@ -211,7 +212,7 @@ def active():
 
 def get_rank() -> int:
     """This process's rank (0 outside distributed runs)."""
-    import torch.distributed as dist
+    import torch.distributed as dist  # torch submodule loaded only when this path runs
 
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank()
@@ -220,7 +221,7 @@ def get_rank() -> int:
 
 def get_world_size() -> int:
     """The number of processes (1 outside distributed runs)."""
-    import torch.distributed as dist
+    import torch.distributed as dist  # torch submodule loaded only when this path runs
 
     if dist.is_available() and dist.is_initialized():
         return dist.get_world_size()

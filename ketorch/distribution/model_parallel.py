@@ -390,7 +390,7 @@ class ModelParallel:
 
     def make_runtime(self, device: torch.device):
         """The fit/evaluate/predict runtime (called once the process group runs)."""
-        from .model_parallel_runtime import ModelParallelRuntime
+        from .model_parallel_runtime import ModelParallelRuntime  # import cycle
 
         return ModelParallelRuntime(self, device)
 
@@ -403,7 +403,7 @@ class ModelParallel:
 
 def torch_placements(layout: TensorLayout, mesh: DeviceMesh) -> list:
     """DTensor placements (one per mesh axis) for ``layout``."""
-    from torch.distributed.tensor import Replicate, Shard
+    from torch.distributed.tensor import Replicate, Shard  # loaded on first use
 
     placements = [Replicate() for _ in mesh.axis_names]
     names = list(mesh.axis_names)
@@ -435,7 +435,7 @@ def distribute_tensor(tensor, layout):
         >>> keras.distribution.distribute_tensor(keras.ops.ones((2, 4)), layout).shape
         torch.Size([2, 4])
     """
-    import torch.distributed as dist
+    import torch.distributed as dist  # torch submodule loaded only when this path runs
 
     if not isinstance(layout, TensorLayout) or layout.device_mesh is None:
         raise ValueError(
@@ -452,9 +452,11 @@ def distribute_tensor(tensor, layout):
         or math.prod(layout.device_mesh.shape) == 1
     ):
         return tensor
-    from torch.distributed.tensor import distribute_tensor as torch_distribute
+    from torch.distributed.tensor import (
+        distribute_tensor as torch_distribute,  # loaded on first use
+    )
 
-    from .model_parallel_runtime import torch_mesh
+    from .model_parallel_runtime import torch_mesh  # import cycle
 
     mesh = layout.device_mesh
     return torch_distribute(tensor, torch_mesh(mesh), torch_placements(layout, mesh))

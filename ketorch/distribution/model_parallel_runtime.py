@@ -29,6 +29,7 @@ from torch import nn
 from torch.distributed.device_mesh import init_device_mesh
 from torch.distributed.tensor import DTensor, Partial, Replicate, Shard
 
+from ..callbacks import BackupAndRestore, ModelCheckpoint
 from .model_parallel import DeviceMesh, torch_placements
 from .runtime import Runtime, _rows
 
@@ -74,7 +75,7 @@ class _ShardedWeight:
 
     def shard(self, tensor: torch.Tensor) -> torch.Tensor:
         """This process's piece of a whole ``tensor`` (a compact copy)."""
-        from torch.distributed.tensor import distribute_tensor
+        from torch.distributed.tensor import distribute_tensor  # loaded on first use
 
         try:
             dt = distribute_tensor(tensor.detach(), self.mesh, self.placements, src_data_rank=None)
@@ -338,7 +339,6 @@ class ModelParallelRuntime(Runtime):
                 t.data = local
 
     def chief_callbacks(self, callbacks):
-        from ..callbacks import BackupAndRestore, ModelCheckpoint
 
         out = []
         for cb in callbacks or ():

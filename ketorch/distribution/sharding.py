@@ -23,7 +23,7 @@ __all__ = ["shard_stream"]
 
 
 def _already_sharded(data) -> bool:
-    from torch.utils.data.distributed import DistributedSampler
+    from torch.utils.data.distributed import DistributedSampler  # loaded on first use
 
     sampler = getattr(data, "sampler", None)
     batch_sampler = getattr(data, "batch_sampler", None)

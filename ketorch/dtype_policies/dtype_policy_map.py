@@ -40,7 +40,7 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
                 "If specified, `policy_map` must be a dict. "
                 f"Received: policy_map={policy_map} of type {type(policy_map)}"
             )
-        from . import get
+        from . import get  # import cycle: this module is imported by the one imported here
 
         self._default_policy_arg = default_policy
         self._default_policy = get(default_policy)
@@ -85,7 +85,7 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
         return self._policy_map[hits[0]] if hits else self._default_policy
 
     def __setitem__(self, key: str, policy) -> None:
-        from . import get
+        from . import get  # import cycle: this module is imported by the one imported here
 
         if key in self._policy_map:
             raise ValueError(
@@ -124,7 +124,7 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
 
     def get_config(self) -> dict:
         """``default_policy`` and the serialized ``policy_map``."""
-        from . import serialize
+        from . import serialize  # import cycle: this module is imported by the one imported here
 
         return {
             "default_policy": self._default_policy_arg,
@@ -134,7 +134,7 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> DTypePolicyMap:
         """Rebuild a map from :meth:`get_config` output."""
-        from . import deserialize
+        from . import deserialize  # import cycle: this module is imported by the one imported here
 
         config = dict(config)
         policy_map = config.get("policy_map") or {}

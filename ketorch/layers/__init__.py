@@ -1,5 +1,7 @@
 """Keras layers on PyTorch. Every layer is a ``torch.nn.Module``."""
 
+import importlib
+
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention.additive_attention import AdditiveAttention
 from .attention.attention import Attention
@@ -362,7 +364,5 @@ _KERAS2_MODULES = ("advanced_activations", "convolutional_recurrent", "merge", "
 
 def __getattr__(name):
     if name in _KERAS2_MODULES:
-        import importlib
-
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

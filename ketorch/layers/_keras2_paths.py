@@ -7,6 +7,8 @@ so importing them never imports the rest of ``ketorch.layers``.
 
 from __future__ import annotations
 
+from .. import layers
+
 # Keras 2.x module -> the public layer names it held (those that ketorch has).
 KERAS2_MODULE_NAMES = {
     "core": (
@@ -24,7 +26,5 @@ KERAS2_MODULE_NAMES = {
 def lookup(module: str, name: str):
     """The ketorch layer that ``keras.layers.<module>.<name>`` named in Keras 2."""
     if name in KERAS2_MODULE_NAMES.get(module, ()):
-        from .. import layers
-
         return getattr(layers, name)
     raise AttributeError(f"module 'ketorch.layers.{module}' has no attribute {name!r}")

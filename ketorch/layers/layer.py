@@ -29,14 +29,17 @@ import torch
 from torch import nn
 from torch.nn.modules import module as _module_mod
 
-from .. import backend, initializers, regularizers
+from .. import backend, constraints, initializers, regularizers
 from ..backend._core import PER_THREAD, call_context, next_generation
 from ..backend._variable import Variable, layer_variable_path, scope_stack
 from ..backend.remat import STATE as _REMAT
 from ..backend.remat import attach as _remat_attach
+from ..backend.stateless_scope import stateless_call
+from ..dtype_policies import serialize
 from ..dtype_policies import split_layer_dtype as _split_quantized
 from ..mixed_precision import autocast as _autocast
 from ..mixed_precision import policy as _policy
+from ..quantizers.quantization_config import validate_and_resolve_config
 from . import shape_inference
 from .input_spec import InputSpec, check_input_spec, format_shape
 from .node import KerasTensor, Node, flatten, has_keras_tensor, map_structure
@@ -189,7 +192,6 @@ class Layer(nn.Module):
             ValueError: On an unknown mode or an unbuilt layer.
             NotImplementedError: For layers without a quantized form.
         """
-        from ..quantizers.quantization_config import validate_and_resolve_config
 
         mode = validate_and_resolve_config(mode, config).mode
         if not self.built:
@@ -740,7 +742,6 @@ class Layer(nn.Module):
             >>> mean.tolist(), bn.moving_mean.tolist()
             ([1.0, 1.5], [0.0, 0.0])
         """
-        from ..backend.stateless_scope import stateless_call
 
         return stateless_call(
             self, trainable_variables, non_trainable_variables, args, kwargs, return_losses
@@ -1052,8 +1053,6 @@ def _legacy_input_shape(kw):
 
 def _dtype_policy_config(name, quantized=None):
     if quantized is not None:
-        from ..dtype_policies import serialize
-
         return serialize(quantized)
     return {
         "module": "keras",
@@ -1070,6 +1069,5 @@ def _weight_name(p):
 def _get_constraint(constraint):
     if constraint is None:
         return None
-    from .. import constraints
 
     return constraints.get(constraint)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
+from .layer import Layer
+
 
 def serialize(layer) -> dict:
     """The Keras config dict of ``layer`` (``module``, ``class_name``, ``config``, ...).
@@ -11,7 +14,6 @@ def serialize(layer) -> dict:
         >>> layers.serialize(layers.Dense(2))["class_name"]
         'Dense'
     """
-    from ..saving.serialization import serialize_keras_object
 
     return serialize_keras_object(layer)
 
@@ -27,8 +29,6 @@ def deserialize(config, custom_objects=None):
         >>> layers.deserialize(layers.serialize(layers.Dense(2))).units
         2
     """
-    from ..saving.serialization import deserialize_keras_object
-    from .layer import Layer
 
     obj = deserialize_keras_object(config, custom_objects=custom_objects)
     if not isinstance(obj, Layer):

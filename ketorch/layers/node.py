@@ -81,7 +81,7 @@ class KerasTensor:
 
 
 def _op(name):
-    from .. import ops
+    from .. import ops  # import cycle: this module is imported by the one imported here
 
     return getattr(ops, name)
 

@@ -32,6 +32,7 @@ from torch.overrides import TorchFunctionMode
 
 from .. import backend
 from ..backend import CALL_CONTEXT
+from ..saving import limits
 from .node import KerasTensor, flatten, map_structure
 
 #: Most values (summed over the inputs) a layer that cannot run on meta tensors may be run on,
@@ -147,7 +148,6 @@ class MetaMode(TorchFunctionMode):
 # --------------------------------------------------------------------------- inference
 def check_loaded_sizes(layer, spec) -> None:
     """While a model file is loaded, refuse outputs no real model has (``saving.limits``)."""
-    from ..saving import limits
 
     if limits.loading_file():
         shapes = [t.shape for t in flatten(spec) if isinstance(t, KerasTensor)]

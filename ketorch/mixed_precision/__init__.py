@@ -32,7 +32,7 @@ __all__ = [
 
 def __getattr__(name):
     if name == "LossScaleOptimizer":  # defined with the optimizers, which import this package
-        from ..optimizers import LossScaleOptimizer
+        from ..optimizers import LossScaleOptimizer  # import cycle
 
         return LossScaleOptimizer
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

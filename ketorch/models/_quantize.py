@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import warnings
 
+from ..quantizers.gptq_core import calibrate
+from ..quantizers.quantization_config import validate_and_resolve_config
+
 
 def _selected(layer, filters) -> bool:
     if filters is None:
@@ -18,7 +21,6 @@ def _selected(layer, filters) -> bool:
 
 def quantize_model(model, mode=None, config=None, filters=None, **kwargs) -> None:
     """Quantize the leaf layers of ``model`` (see :meth:`Model.quantize`)."""
-    from ..quantizers.quantization_config import validate_and_resolve_config
 
     type_check = kwargs.pop("type_check", True)
     if kwargs:
@@ -41,8 +43,6 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs) -> Non
         except NotImplementedError as e:
             warnings.warn(str(e), stacklevel=3)
     if resolved.mode in ("gptq", "awq"):
-        from ..quantizers.gptq_core import calibrate
-
         structure = resolved.quantization_layer_structure
         if structure is None:
             structure = model.get_quantization_layer_structure(resolved.mode)

@@ -28,6 +28,7 @@ from ..layers.node import KerasTensor
 from ..saving import export, limits, saving_api
 from ..trainers.trainer import Trainer
 from ..utils.summary_utils import print_summary
+from ._quantize import quantize_model
 from .model_config import functional_from_config
 
 
@@ -196,7 +197,6 @@ class Model(Trainer, Layer):
             >>> model.layers[0].dtype_policy.name
             'int8_from_float32'
         """
-        from ._quantize import quantize_model
 
         quantize_model(self, mode, config=config, filters=filters, **kwargs)
 
@@ -245,8 +245,8 @@ _FUNCTIONAL_SUBCLASSES: dict = {}
 def _functional_subclass_call(cls, args, kwargs) -> bool:
     """Whether a strict Model subclass is being called with Functional-API arguments."""
     # Subclasses of Model, which need this module first.
-    from .functional import Functional
-    from .sequential import Sequential
+    from .functional import Functional  # import cycle
+    from .sequential import Sequential  # import cycle
 
     if cls is Model or issubclass(cls, (Functional, Sequential)):
         return False

@@ -228,7 +228,7 @@ def _to_numpy(x):
         if t.is_conj():
             t = t.resolve_conj()
         if t.dtype == torch.bfloat16:
-            import ml_dtypes
+            import ml_dtypes  # optional dependency, loaded on first use
 
             return t.float().numpy().astype(ml_dtypes.bfloat16)
         arr = t.numpy()
@@ -304,7 +304,7 @@ def cast(x, dtype):
 
 
 def _dtype_limits(name):
-    import ml_dtypes
+    import ml_dtypes  # optional dependency, loaded on first use
 
     if name == "bool":
         return 0, 1
@@ -322,7 +322,7 @@ def _saturation_bounds(in_name, out_name):
     A bound of the output range that the input dtype cannot hold exactly is moved one step
     towards zero, so the clipped value always converts without overflow.
     """
-    import ml_dtypes
+    import ml_dtypes  # optional dependency, loaded on first use
 
     np_in = ml_dtypes.bfloat16 if in_name == "bfloat16" else np.dtype(in_name)
     with np.errstate(over="ignore"):

@@ -23,6 +23,7 @@ from __future__ import annotations
 from .. import tree
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor, has_keras_tensor, map_structure
+from ..models.functional import Functional
 from .operation import Operation, _default_name
 
 
@@ -146,7 +147,6 @@ class Function(Operation):
 def _plan(inputs: list, outputs: list):
     """A Functional model over the graph between ``inputs`` and ``outputs`` (flat lists), kept
     as a private execution plan: the Functional API's graph compiler, reused."""
-    from ..models.functional import Functional
 
     try:
         graph = Functional(list(inputs), list(outputs), name="function_graph")

@@ -919,15 +919,15 @@ def moments(x, axes, keepdims=False, synchronized=False):
 
 
 def _distributed() -> bool:
-    import torch.distributed as dist
+    import torch.distributed as dist  # torch submodule loaded only when this path runs
 
     return dist.is_available() and dist.is_initialized()
 
 
 def _synchronized_moments(x, axes, keepdims):
     """Moments averaged over the processes of the default group (differentiable)."""
-    import torch.distributed as dist
-    from torch.distributed.nn.functional import all_reduce
+    import torch.distributed as dist  # torch submodule loaded only when this path runs
+    from torch.distributed.nn.functional import all_reduce  # loaded on first use
 
     mean = torch.mean(x, dim=axes, keepdim=True)
     mean_sq = torch.mean(x * x, dim=axes, keepdim=True)
@@ -1294,7 +1294,7 @@ def dot_product_attention(
             q, k, v, attn_mask=attn, is_causal=causal, scale=scale, enable_gqa=gqa
         )
     else:
-        from torch.nn.attention import SDPBackend, sdpa_kernel
+        from torch.nn.attention import SDPBackend, sdpa_kernel  # loaded on first use
 
         if flash_attention:
             backends = [SDPBackend.FLASH_ATTENTION]

@@ -20,6 +20,7 @@ import inspect
 import numpy as np
 import torch
 
+from ..backend import to_snake_case, unique_name
 from ..layers import shape_inference
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor, Node, flatten, map_structure
@@ -356,6 +357,5 @@ class Operation(Layer):
 
 
 def _default_name(class_name):
-    from ..backend import to_snake_case, unique_name
 
     return unique_name(to_snake_case(class_name))

@@ -181,7 +181,7 @@ class LossScaleOptimizer(WrapperOptimizer):
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
         """Returns Keras's config: the name, the serialized inner optimizer, the scaling."""
-        from ketorch.optimizers import serialize
+        from ketorch.optimizers import serialize  # import cycle
 
         return {
             "name": self.name,
@@ -193,7 +193,7 @@ class LossScaleOptimizer(WrapperOptimizer):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> LossScaleOptimizer:
         """Creates the optimizer from `get_config()` (the inner one is deserialized)."""
-        from ketorch.optimizers import deserialize
+        from ketorch.optimizers import deserialize  # import cycle
 
         config = dict(config)
         inner = config.pop("inner_optimizer")

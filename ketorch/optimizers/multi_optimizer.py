@@ -99,7 +99,7 @@ class OptimizerMap(MutableMapping):
 
     def get_config(self) -> dict[str, Any]:
         """Keras's config: the serialized default optimizer and key-to-optimizer dict."""
-        from ketorch.optimizers import serialize
+        from ketorch.optimizers import serialize  # import cycle
 
         return {
             "default_optimizer": serialize(self._default_optimizer),
@@ -109,7 +109,7 @@ class OptimizerMap(MutableMapping):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> OptimizerMap:
         """Rebuilds the map (and its optimizers) from `get_config()`."""
-        from ketorch.optimizers import deserialize
+        from ketorch.optimizers import deserialize  # import cycle
 
         def load(value: Any) -> Any:
             return deserialize(value, custom_objects) if isinstance(value, dict) else value
@@ -259,7 +259,7 @@ class MultiOptimizer(WrapperOptimizer):
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
         """Keras's config: the serialized map, `loss_scale_factor` and the name."""
-        from ketorch.optimizers import serialize
+        from ketorch.optimizers import serialize  # import cycle
 
         mapping = self._optimizer_map
         if isinstance(mapping, OptimizerMap):
@@ -281,7 +281,7 @@ class MultiOptimizer(WrapperOptimizer):
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> MultiOptimizer:
         """Rebuilds the optimizer; a callable map is found by name in `custom_objects`."""
-        from ketorch.optimizers import deserialize
+        from ketorch.optimizers import deserialize  # import cycle
 
         config = dict(config)
         mapping = config["optimizer_map"]

@@ -10,7 +10,7 @@ from ketorch.utils import (
 
 def __getattr__(name):
     if name == "image":  # keras.preprocessing.image: the image utilities
-        from ketorch.utils import image_utils
+        from ketorch.utils import image_utils  # import cycle
 
         return image_utils
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 
+from ..saving.object_registration import get_registered_name, scoped_objects
 from .awq_config import AWQConfig
 from .functions import (
     abs_max_quantize,
@@ -81,8 +82,6 @@ def serialize(quantizer) -> dict | None:
     ours = _BY_NAME.get(cls.__name__) is cls
     registered = None
     if not ours:
-        from ..saving.object_registration import get_registered_name
-
         registered = get_registered_name(cls)
     return {
         "module": "keras.quantizers" if ours else cls.__module__,
@@ -100,7 +99,6 @@ def deserialize(config, custom_objects: dict | None = None):
     """
     if config is None or isinstance(config, (Quantizer, QuantizationConfig)):
         return config
-    from ..saving.object_registration import scoped_objects
 
     table = scoped_objects(custom_objects)
     name = config.get("class_name")

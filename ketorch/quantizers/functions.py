@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .. import backend
+from ..layers.node import KerasTensor
 
 _EPSILON = 1e-7  # Keras's backend.epsilon()
 _FLOAT8 = {"float8_e4m3fn": torch.float8_e4m3fn, "float8_e5m2": torch.float8_e5m2}
@@ -191,7 +192,6 @@ def fake_quant_with_min_max_vars(
         >>> [round(v, 4) for v in out.tolist()]
         [-0.298, 0.2588, 0.9961]
     """
-    from ..layers.node import KerasTensor
 
     if isinstance(inputs, KerasTensor):
         return KerasTensor(inputs.shape, dtype=inputs.dtype)

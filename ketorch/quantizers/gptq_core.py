@@ -17,6 +17,11 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from ..layers.core._quantized_layers import dense_set_calibrated
+from ..layers.core.dense import Dense
+from .awq import AWQ
+from .gptq import GPTQ
+
 
 def _to_numpy(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
@@ -63,7 +68,6 @@ def get_dataloader(tokenizer, sequence_length, dataset, num_samples=128, *, seed
 
 def _block_layers(block, mode):
     """The block's leaf Dense layers prepared for ``mode`` and not yet calibrated."""
-    from ..layers.core.dense import Dense
 
     found = {}
     for layer in block._flatten_layers():
@@ -94,9 +98,6 @@ def _batched(x):
 
 def calibrate(config, structure) -> None:
     """Run the calibration pass of ``config.mode`` over ``structure`` (see module doc)."""
-    from ..layers.core._quantized_layers import dense_set_calibrated
-    from .awq import AWQ
-    from .gptq import GPTQ
 
     mode = config.mode
     name = mode.upper()

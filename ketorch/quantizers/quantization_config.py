@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from ..dtype_policies import Int4DTypePolicy
 from ..dtype_policies.quantized_policy import QUANTIZATION_MODES
+from .quantizer import AbsMaxQuantizer
 
 
 def _serialize(obj):
-    from . import serialize
+    from . import serialize  # import cycle: this module is imported by the one imported here
 
     return serialize(obj)
 
 
 def _deserialize(config):
-    from . import deserialize
+    from . import deserialize  # import cycle: this module is imported by the one imported here
 
     return None if config is None else deserialize(config)
 
@@ -86,7 +88,6 @@ class Int8QuantizationConfig(QuantizationConfig):
     """
 
     def __init__(self, weight_quantizer=None, activation_quantizer="default") -> None:
-        from .quantizer import AbsMaxQuantizer
 
         if isinstance(activation_quantizer, str) and activation_quantizer == "default":
             activation_quantizer = AbsMaxQuantizer()
@@ -207,8 +208,8 @@ def validate_and_resolve_config(mode, config) -> QuantizationConfig:
         ValueError: On an unknown mode, a missing or mistyped config, or a mode that
             contradicts the config.
     """
-    from .awq_config import AWQConfig
-    from .gptq_config import GPTQConfig
+    from .awq_config import AWQConfig  # import cycle
+    from .gptq_config import GPTQConfig  # import cycle
 
     if isinstance(config, str):
         mode, config = config, None
@@ -249,7 +250,6 @@ def validate_and_resolve_config(mode, config) -> QuantizationConfig:
 
 def block_size_for_layer(layer, config):
     """The int4 group size: from ``config``, else the layer's ``Int4DTypePolicy``; ``None`` per channel."""
-    from ..dtype_policies import Int4DTypePolicy
 
     if isinstance(config, Int4QuantizationConfig):
         return config.block_size

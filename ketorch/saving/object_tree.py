@@ -145,8 +145,8 @@ def _layer_children_in_order(layer) -> list:
 
 def _is_model_with_layers(obj) -> bool:
     # models import saving (for save/load methods and configs): resolved at call time.
-    from ..models.functional import Functional
-    from ..models.sequential import Sequential
+    from ..models.functional import Functional  # import cycle
+    from ..models.sequential import Sequential  # import cycle
 
     return isinstance(obj, (Sequential, Functional))
 

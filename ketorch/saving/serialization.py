@@ -83,7 +83,7 @@ def loading_in_safe_mode() -> bool:
 # ---------------------------------------------------------------- classes
 def _builtin_classes() -> dict[str, type]:
     # The registry of every built-in class: layers and models import this module.
-    from .. import layers, models
+    from .. import layers, models  # import cycle: this module is imported by the one imported here
 
     out = {}
     for mod in (layers, models):

@@ -101,8 +101,8 @@ def why_not(model) -> str | None:
 
 def _chain(model):
     """The Dense layers of ``model`` in order when it is a plain chain, else a reason."""
-    from ..models.functional import Functional
-    from ..models.sequential import Sequential
+    from ..models.functional import Functional  # import cycle
+    from ..models.sequential import Sequential  # import cycle
 
     if isinstance(model, Sequential):
         layers = list(model._stack)
@@ -131,8 +131,8 @@ def _check(model):
     """``(reason, None)`` when the fused step does not apply, else ``(None, plan parts)``."""
     if not ENABLED:
         return "disabled", None
-    from ..models.functional import Functional
-    from ..models.sequential import Sequential
+    from ..models.functional import Functional  # import cycle
+    from ..models.sequential import Sequential  # import cycle
 
     cls = type(model)
     base = Sequential if isinstance(model, Sequential) else Functional

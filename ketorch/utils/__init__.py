@@ -1,6 +1,8 @@
 """Utilities: datasets from files and arrays, images, sequence padding, one-hot labels,
 progress bar, plotting, seeding, object registration."""
 
+import importlib
+
 from ketorch.backend import clear_session, is_keras_tensor, standardize_dtype
 from ketorch.config import (
     disable_interactive_logging,
@@ -93,7 +95,5 @@ _KERAS2_MODULES = ("conv_utils", "data_utils", "io_utils", "layer_utils", "np_ut
 
 def __getattr__(name):
     if name in _KERAS2_MODULES:
-        import importlib
-
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -45,7 +45,7 @@ def read_wav(path: str) -> tuple[np.ndarray, int]:
         return _pcm_to_float(raw, width, channels), rate
     except wave.Error as e:
         try:  # IEEE-float and other encodings the wave module refuses
-            from scipy.io import wavfile
+            from scipy.io import wavfile  # optional dependency, loaded on first use
         except ImportError:
             raise ValueError(f"Cannot decode the WAV file {path}: {e}") from e
         rate, data = wavfile.read(str(path))

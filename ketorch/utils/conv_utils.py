@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import image_data_format
+
 
 def normalize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tuple[int, ...]:
     """``value`` (an int or ``n`` ints) as a tuple of ``n`` ints.
@@ -51,8 +53,6 @@ def normalize_padding(value) -> str:
 def normalize_data_format(value) -> str:
     """``"channels_last"`` or ``"channels_first"``; None gives the configured format."""
     if value is None:
-        from ..backend import image_data_format
-
         value = image_data_format()
     data_format = value.lower()
     if data_format not in ("channels_first", "channels_last"):

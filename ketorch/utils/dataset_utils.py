@@ -333,7 +333,7 @@ def split_dataset(
         >>> len(left), len(right)
         (8, 2)
     """
-    from torch.utils.data import Dataset, Subset, TensorDataset
+    from torch.utils.data import Dataset, Subset, TensorDataset  # loaded on first use
 
     if isinstance(dataset, (np.ndarray, torch.Tensor)):
         dataset = TensorDataset(torch.as_tensor(dataset))
@@ -371,11 +371,11 @@ def __getattr__(name):
     # ``image_dataset_from_directory`` / ``text_dataset_from_directory`` live in their own
     # modules (as in Keras); this keeps ``ketorch.utils.dataset_utils.<name>`` working too.
     if name in ("image_dataset_from_directory", "load_image", "IMAGE_FORMATS"):
-        from . import image_dataset_utils
+        from . import image_dataset_utils  # import cycle
 
         return getattr(image_dataset_utils, name)
     if name == "text_dataset_from_directory":
-        from . import text_dataset_utils
+        from . import text_dataset_utils  # import cycle
 
         return text_dataset_utils.text_dataset_from_directory
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,8 +24,22 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .. import layers, ops
 from ..backend import unique_name
+from ..layers import (
+    CategoryEncoding,
+    Discretization,
+    HashedCrossing,
+    Hashing,
+    Input,
+    IntegerLookup,
+    Normalization,
+    Rescaling,
+    StringLookup,
+)
 from ..layers.layer import Layer
+from ..saving.saving_api import save_model
+from ..saving.serialization import deserialize_keras_object, serialize_keras_object
 
 _FEATURE_MODES = ("int", "one_hot", "float")
 _CROSS_MODES = ("int", "one_hot")
@@ -91,8 +105,6 @@ class Feature:
                 f"{{'int', 'one_hot', 'float'}}. Received: output_mode={output_mode}"
             )
         if isinstance(preprocessor, dict):
-            from ..saving.serialization import deserialize_keras_object
-
             preprocessor = deserialize_keras_object(
                 preprocessor, custom_objects={"TFDIdentity": TFDIdentity}
             )
@@ -101,7 +113,6 @@ class Feature:
         self.output_mode = output_mode
 
     def get_config(self) -> dict:
-        from ..saving.serialization import serialize_keras_object
 
         return {
             "dtype": self.dtype,
@@ -190,7 +201,6 @@ class FeatureSpace(Layer):
     @classmethod
     def float_rescaled(cls, scale=1.0, offset=0.0, name=None):
         """A float feature mapped to ``x * scale + offset``."""
-        from ..layers import Rescaling
 
         name = name or unique_name("float_rescaled")
         layer = Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor")
@@ -199,7 +209,6 @@ class FeatureSpace(Layer):
     @classmethod
     def float_normalized(cls, name=None):
         """A float feature standardized with the mean and variance seen by ``adapt``."""
-        from ..layers import Normalization
 
         name = name or unique_name("float_normalized")
         return Feature("float32", Normalization(axis=-1, name=f"{name}_preprocessor"), "float")
@@ -207,7 +216,6 @@ class FeatureSpace(Layer):
     @classmethod
     def float_discretized(cls, num_bins, bin_boundaries=None, output_mode="one_hot", name=None):
         """A float feature bucketized into ``num_bins`` quantile bins (or given boundaries)."""
-        from ..layers import Discretization
 
         name = name or unique_name("float_discretized")
         layer = Discretization(
@@ -220,7 +228,6 @@ class FeatureSpace(Layer):
         cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot", name=None
     ):
         """An integer category, indexed by the vocabulary that ``adapt`` finds."""
-        from ..layers import IntegerLookup
 
         name = name or unique_name("integer_categorical")
         layer = IntegerLookup(
@@ -233,7 +240,6 @@ class FeatureSpace(Layer):
         cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot", name=None
     ):
         """A string category, indexed by the vocabulary that ``adapt`` finds."""
-        from ..layers import StringLookup
 
         name = name or unique_name("string_categorical")
         layer = StringLookup(
@@ -244,7 +250,6 @@ class FeatureSpace(Layer):
     @classmethod
     def string_hashed(cls, num_bins, output_mode="one_hot", name=None):
         """A string category hashed into ``num_bins`` bins."""
-        from ..layers import Hashing
 
         name = name or unique_name("string_hashed")
         return Feature(
@@ -254,7 +259,6 @@ class FeatureSpace(Layer):
     @classmethod
     def integer_hashed(cls, num_bins, output_mode="one_hot", name=None):
         """An integer category hashed into ``num_bins`` bins."""
-        from ..layers import Hashing
 
         name = name or unique_name("integer_hashed")
         return Feature(
@@ -343,7 +347,6 @@ class FeatureSpace(Layer):
         return Cross(cross, crossing_dim=self.crossing_dim)
 
     def _crosser(self, cross):
-        from ..layers import HashedCrossing
 
         return HashedCrossing(cross.crossing_dim, name=cross.name)
 
@@ -411,7 +414,6 @@ class FeatureSpace(Layer):
 
     # ------------------------------------------------------------ encoding
     def _cardinality(self, name, layer):
-        from .. import layers
 
         if isinstance(layer, (layers.IntegerLookup, layers.StringLookup)):
             return layer.vocabulary_size()
@@ -430,8 +432,6 @@ class FeatureSpace(Layer):
             return value
         encoder = self.one_hot_encoders.get(name)
         if encoder is None:
-            from ..layers import CategoryEncoding
-
             layer = self.preprocessors[name] if name in self.preprocessors else self.crossers[name]
             encoder = CategoryEncoding(
                 num_tokens=self._cardinality(name, layer), output_mode="multi_hot"
@@ -461,7 +461,6 @@ class FeatureSpace(Layer):
                     f"Cannot concatenate features because feature '{name}' has not been encoded "
                     f"(it has dtype {dtype}). Consider using `output_mode='dict'`."
                 )
-        from .. import ops
 
         return ops.concatenate([out[name] for name in names], axis=-1)
 
@@ -469,8 +468,6 @@ class FeatureSpace(Layer):
         """``{name: Input(shape=(1,))}``, the symbolic inputs of `get_encoded_features`."""
         self._check_if_adapted()
         if self.inputs is None:
-            from ..layers import Input
-
             self.inputs = {
                 name: Input(shape=(1,), dtype=feature.dtype, name=name)
                 for name, feature in self.features.items()
@@ -542,6 +539,5 @@ class FeatureSpace(Layer):
 
     def save(self, filepath) -> None:
         """Save as a ``.keras`` file (its config holds the adapted state)."""
-        from ..saving.saving_api import save_model
 
         save_model(self, filepath)

@@ -26,6 +26,7 @@ from ..saving.object_registration import (
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
+    scoped_objects,
 )
 from .legacy import deserialize_keras_object, serialize_keras_object
 from .progbar import Progbar
@@ -168,7 +169,6 @@ def class_and_config_for_serialized_keras_object(
     """
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
         raise ValueError(f"Improper config format for {config}.")
-    from ..saving.object_registration import scoped_objects
 
     name = config["class_name"]
     table = {**(module_objects or {}), **scoped_objects(custom_objects)}

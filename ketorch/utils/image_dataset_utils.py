@@ -65,7 +65,7 @@ def load_image(
     Returns:
         A float32 array ``(height, width, channels)`` (or channels first).
     """
-    from PIL import Image
+    from PIL import Image  # optional dependency, loaded on first use
 
     modes = {"rgb": "RGB", "rgba": "RGBA", "grayscale": "L"}
     with Image.open(path) as img:

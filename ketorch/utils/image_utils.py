@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend
+from .. import backend, ops
 
 _RESAMPLING = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 _COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
@@ -218,7 +218,6 @@ def smart_resize(x, size, interpolation: str = "bilinear", data_format: str = "c
     Returns:
         The resized image(s) as a torch tensor.
     """
-    from .. import ops
 
     if len(size) != 2:
         raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")

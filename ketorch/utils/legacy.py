@@ -19,6 +19,7 @@ import inspect
 from typing import Any
 
 from ..saving.object_registration import get_registered_name, scoped_objects
+from ..saving.serialization import deserialize_keras_object as keras3
 
 
 def serialize_keras_object(instance) -> Any:
@@ -106,8 +107,6 @@ def deserialize_keras_object(
         if "class_name" not in identifier or "config" not in identifier:
             raise ValueError(f"Improper config format for {identifier}.")
         if identifier.get("module") is not None or "registered_name" in identifier:
-            from ..saving.serialization import deserialize_keras_object as keras3
-
             known = {**(module_objects or {}), **(custom_objects or {})}
             return keras3(identifier, custom_objects=known)
         name = identifier["class_name"]

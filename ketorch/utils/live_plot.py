@@ -9,6 +9,7 @@ from typing import Any
 
 from ..callbacks.callback import Callback
 from ..saving.file_utils import atomic_path
+from .plotting import _import_pyplot, plot_history
 
 
 def _in_notebook() -> bool:
@@ -84,7 +85,6 @@ class LivePlot(Callback):
             self._draw()
 
     def _draw(self) -> None:
-        from .plotting import _import_pyplot, plot_history
 
         history = _Record(self.logs, self.epochs)
         fig = plot_history(history, metrics=self.metrics, figsize=self.figsize, title=self.title)
@@ -102,7 +102,7 @@ class LivePlot(Callback):
         self._last_drawn = len(self.epochs)
 
     def _show_in_notebook(self, fig: Any) -> None:
-        from IPython import display
+        from IPython import display  # optional dependency, loaded on first use
 
         if self._handle is None:
             self._handle = display.display(fig, display_id=True)

@@ -7,6 +7,8 @@ import os
 import shutil
 from typing import Any
 
+from ..layers.input_layer import InputLayer
+
 _INSTALL_PYDOT = (
     "You must install pydot (`pip install pydot`) for `plot_model` to work; it also needs "
     "the graphviz `dot` program."
@@ -75,7 +77,6 @@ def _label(layer: Any, options: dict[str, bool]) -> str:
 
 def _graph_layers(model: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """The model's layers (InputLayers included) and its (source, target) layer edges."""
-    from ..layers.input_layer import InputLayer
 
     input_layer = getattr(model, "_input_layer", None)
     if hasattr(model, "_stack"):  # Sequential: a chain

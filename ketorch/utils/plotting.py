@@ -18,7 +18,7 @@ def _import_pyplot() -> Any:
         ) from e
     if "matplotlib.pyplot" not in sys.modules and _headless() and not _backend_chosen(matplotlib):
         matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # optional dependency, loaded on first use
 
     return plt
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ..config import is_interactive_logging_enabled
+
 _BOLD = "\x1b[1m"
 _GREEN = "\x1b[32m"
 _WHITE = "\x1b[37m"
@@ -237,7 +239,6 @@ class Progbar:
 
     @staticmethod
     def _write(message: str) -> None:
-        from ..config import is_interactive_logging_enabled
 
         if not is_interactive_logging_enabled():
             text = message.replace("\r", "").replace("\b", "").strip()

@@ -102,7 +102,7 @@ def print_summary(
     layer_range=None,
 ):
     """Print (or pass to ``print_fn``) the summary table of ``model``."""
-    from ..models.functional import Functional
+    from ..models.functional import Functional  # import cycle
 
     sequential_like = True
     if isinstance(model, Functional):

@@ -52,7 +52,7 @@ def _rectangle_mask(shape, x1, y1, x2, y2, thickness: int) -> np.ndarray:
 
 def _text_mask(shape, text: str, origin, font_scale: float) -> np.ndarray:
     """Pixels covered by ``text`` whose baseline starts at ``origin`` (x, y)."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont  # optional dependency, loaded on first use
 
     height, width = shape
     canvas = Image.new("L", (width, height), 0)

@@ -69,7 +69,7 @@ def plot_bounding_box_gallery(
         >>> len(fig.axes)
         2
     """
-    import matplotlib.patches as patches
+    import matplotlib.patches as patches  # optional dependency, loaded on first use
 
     prediction_mapping = prediction_mapping or class_mapping
     ground_truth_mapping = ground_truth_mapping or class_mapping

@@ -70,7 +70,7 @@ def plot_image_gallery(
         >>> len(fig.axes)
         4
     """
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # optional dependency, loaded on first use
 
     if path is not None and show:
         raise ValueError(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models import Model, clone_model
+
 try:
     import sklearn
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
@@ -56,7 +58,7 @@ def _validate(estimator, X, y="no_validation", reset=True, multi_output=False):
 
 
 def _target_type(y) -> str:
-    from sklearn.utils.multiclass import type_of_target
+    from sklearn.utils.multiclass import type_of_target  # optional dependency, loaded on first use
 
     kind = type_of_target(y, input_name="y")
     if kind == "unknown":
@@ -148,7 +150,6 @@ class SKLearnBase(BaseEstimator):
 
     # ------------------------------------------------------------- building
     def _build_model(self, X, y):
-        from ..models import Model, clone_model
 
         if self.warm_start and hasattr(self, "model_"):
             return self.model_
@@ -209,7 +210,7 @@ class SKLearnBase(BaseEstimator):
         return self
 
     def _raw_predict(self, X):
-        from sklearn.utils.validation import check_is_fitted
+        from sklearn.utils.validation import check_is_fitted  # loaded on first use
 
         check_is_fitted(self)
         X = _validate(self, X, reset=False)

@@ -42,7 +42,7 @@ _FLOAT8_WEIGHTS = (
 # ------------------------------------------------------------------ checks and bookkeeping
 def check_quantize_args(layer, mode) -> None:
     """Keras's checks before any layer quantizes (built, not yet quantized, known mode)."""
-    from ...dtype_policies import QUANTIZATION_MODES
+    from ...dtype_policies import QUANTIZATION_MODES  # import cycle
 
     if not layer.built:
         raise ValueError(
@@ -314,7 +314,7 @@ def float8_output(layer, y):
 
 def float8_build(layer, like=None) -> None:
     """The six delayed-scaling weights (trainable in Keras's listing, updated in place)."""
-    from ...dtype_policies import QuantizedFloat8DTypePolicy
+    from ...dtype_policies import QuantizedFloat8DTypePolicy  # import cycle
 
     length = getattr(
         layer.dtype_policy,

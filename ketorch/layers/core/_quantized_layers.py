@@ -7,6 +7,7 @@ import math
 import torch
 
 from ... import backend, quantizers
+from ...dtype_policies import AWQDTypePolicy, GPTQDTypePolicy
 from ...quantizers.quantization_config import QuantizationConfig, block_size_for_layer
 from . import _quantized as q
 
@@ -46,7 +47,6 @@ def dense_build(layer, mode, config, input_dim, like=None) -> None:
 
 
 def _policy_setting(layer, config, mode, name):
-    from ...dtype_policies import AWQDTypePolicy, GPTQDTypePolicy
 
     if config is not None and config.mode == mode:
         return getattr(config, name)

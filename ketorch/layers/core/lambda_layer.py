@@ -18,6 +18,8 @@ import types
 
 import torch
 
+from ... import activations
+from ...saving.serialization import _CUSTOM_OBJECTS
 from ..layer import Layer
 from ..node import KerasTensor, flatten, map_structure
 
@@ -38,10 +40,10 @@ def _dump_lambda(fn) -> dict:
 
 
 def _load_lambda(config: dict):
-    import numpy
-    import torch
+    import numpy  # import cycle: this module is imported by the one imported here
+    import torch  # torch submodule loaded only when this path runs
 
-    import ketorch
+    import ketorch  # import cycle: this module is imported by the one imported here
 
     code = marshal.loads(base64.decodebytes(config["code"].encode("ascii")))
     closure = config.get("closure")
@@ -85,7 +87,6 @@ def _deserialize_fn(config, arg, custom_objects, safe_mode):
         names = [config]
     else:
         return config  # e.g. an output_shape tuple
-    from ...saving.serialization import _CUSTOM_OBJECTS
 
     custom_objects = custom_objects or {}
     for name in names:
@@ -95,7 +96,6 @@ def _deserialize_fn(config, arg, custom_objects, safe_mode):
             return custom_objects[name]
         if name in _CUSTOM_OBJECTS:
             return _CUSTOM_OBJECTS[name]
-    from ... import activations
 
     name = names[-1]
     try:

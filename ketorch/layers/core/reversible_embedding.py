@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ... import backend
 from ..node import KerasTensor
 from .embedding import Embedding
 
@@ -89,8 +90,6 @@ class ReversibleEmbedding(Embedding):
         kernel = self.embeddings.T if self.tie_weights else self.reverse_embeddings
         x = inputs
         if self.reverse_dtype is not None:
-            from ... import backend
-
             dtype = backend.torch_dtype(backend.standardize_dtype(self.reverse_dtype))
             x, kernel = x.to(dtype), kernel.to(dtype)
         elif not x.is_floating_point():

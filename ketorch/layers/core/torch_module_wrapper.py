@@ -8,6 +8,7 @@ import io
 import torch
 from torch import nn
 
+from ...saving.serialization import in_safe_mode
 from ..layer import Layer
 
 
@@ -85,7 +86,6 @@ class TorchModuleWrapper(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=None):
-        from ...saving.serialization import in_safe_mode
 
         config = dict(config)
         if isinstance(config.get("module"), str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..layer import Layer
 
 
@@ -41,13 +42,11 @@ class Wrapper(Layer):
         self.built = True
 
     def get_config(self):
-        from ...saving.serialization import serialize_keras_object
 
         return {**super().get_config(), "layer": serialize_keras_object(self.layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ...saving.serialization import deserialize_keras_object
 
         config = dict(config)
         layer = deserialize_keras_object(config.pop("layer"), custom_objects=custom_objects)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import torch
 
+from ... import config
 from ..input_spec import format_shape
 from ..layer import Layer
 from ..node import KerasTensor
@@ -21,7 +22,6 @@ def _fmt_shapes(shapes) -> str:
 
 
 def _keras2_mask_merging() -> bool:
-    from ... import config
 
     return config.is_keras2_mask_merging_enabled()
 

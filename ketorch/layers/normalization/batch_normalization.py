@@ -266,7 +266,7 @@ class BatchNormalization(Layer):
             total = xw.sum(dim=axes)
             total_sq = (xw * x).sum(dim=axes)
         if _sync_active(self.synchronized):
-            import torch.distributed.nn.functional as dist_fn
+            import torch.distributed.nn.functional as dist_fn  # loaded on first use
 
             stats = dist_fn.all_reduce(torch.stack([total, total_sq, count.expand_as(total)]))
             total, total_sq, count = stats[0], stats[1], stats[2]

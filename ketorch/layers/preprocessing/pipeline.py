@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...saving.serialization import deserialize_keras_object, serialize_keras_object
 from ..layer import Layer
 from ..node import map_structure
 
@@ -60,7 +61,6 @@ class Pipeline(Layer):
         return shape
 
     def get_config(self):
-        from ...saving.serialization import serialize_keras_object
 
         return {
             "layers": [serialize_keras_object(layer) for layer in self._pipeline_layers],
@@ -69,7 +69,6 @@ class Pipeline(Layer):
 
     @classmethod
     def from_config(cls, config):
-        from ...saving.serialization import deserialize_keras_object
 
         layers = config.get("layers")
         if not isinstance(layers, (list, tuple)):

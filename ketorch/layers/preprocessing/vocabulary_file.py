@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 import stat
 
+from ...saving.serialization import loading_in_safe_mode
+
 MAX_VOCABULARY_FILE_BYTES = 64 << 20  # far above real vocabularies (1M tokens ~ 10 MB)
 _CHUNK = 1 << 20
 
@@ -36,7 +38,6 @@ def check_path_allowed(layer, argument: str, path) -> None:
     Raises:
         ValueError: Naming the layer, the argument and the path.
     """
-    from ...saving.serialization import loading_in_safe_mode
 
     if not loading_in_safe_mode():
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ..layer import Layer
+from ..node import KerasTensor
 
 
 class Flatten(Layer):
@@ -45,7 +46,6 @@ class Flatten(Layer):
         return (input_shape[0], size)
 
     def compute_output_spec(self, inputs):
-        from ..node import KerasTensor
 
         return KerasTensor(self.compute_output_shape(inputs.shape), inputs.dtype)
 

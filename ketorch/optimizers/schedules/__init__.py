@@ -61,7 +61,7 @@ def serialize(learning_rate_schedule: LearningRateSchedule) -> dict[str, Any]:
     builtin = ALL_OBJECTS.get(cls.__name__) is cls
     registered = None
     if not builtin:
-        from ketorch.saving import object_registration
+        from ketorch.saving import object_registration  # import cycle
 
         registered = object_registration.get_registered_name(cls)
     return {
@@ -100,7 +100,7 @@ def deserialize(
     custom = custom_objects or {}
     cls = custom.get(name) or custom.get(config.get("registered_name")) or ALL_OBJECTS.get(name)
     if cls is None:
-        from ketorch.saving import object_registration
+        from ketorch.saving import object_registration  # import cycle
 
         cls = object_registration.get_registered_object(config.get("registered_name") or name)
     if cls is None:

@@ -28,6 +28,7 @@ from .... import backend as _backend
 from ...convolutional.base_conv import normalize_data_format
 from ...layer import Layer
 from ...node import KerasTensor, map_structure
+from .bounding_boxes import densify_bounding_boxes
 from .image_utils import as_tensor, to_device
 
 
@@ -198,7 +199,6 @@ class BaseImagePreprocessingLayer(Layer):
                     "a bounding box format. Pass a `bounding_box_format` argument to your "
                     f"{type(self).__name__} layer, e.g. `bounding_box_format='xyxy'`."
                 )
-            from .bounding_boxes import densify_bounding_boxes
 
             boxes = densify_bounding_boxes(
                 data["bounding_boxes"], is_batched=batched, device=images.device

@@ -13,6 +13,8 @@ import math
 import numpy as np
 import torch
 
+from ....backend import torch_dtype
+
 SUPPORTED_FORMATS = (
     "xyxy",
     "yxyx",
@@ -117,7 +119,6 @@ def convert_format(boxes, source, target, height=None, width=None, dtype="float3
             f"and absolute formats. Received: source={source!r}, target={target!r}, "
             f"height={height}, width={width}."
         )
-    from ....backend import torch_dtype
 
     boxes = boxes.to(torch_dtype(dtype))
     if source == target:
