@@ -188,6 +188,14 @@ def set_distribution(value) -> None:
             f"Received: value of type {type(value).__name__}"
         )
     _DISTRIBUTION = value
+    from ..layers import layer  # import cycle
+
+    if isinstance(value, ModelParallel):
+        from . import model_parallel_runtime
+
+        layer._SHARDING = model_parallel_runtime  # new weights its layouts split: pieces
+    else:
+        layer._SHARDING = None
 
 
 def distribution():

@@ -3,9 +3,10 @@
 
 One process per device, as ``torchrun`` starts them: a mesh of shape
 ``(2, 4)`` needs 8 processes, rank ``r`` sitting at the row-major position
-``r`` of the mesh. During ``fit`` every weight whose path matches a
-``LayoutMap`` key with a mesh axis keeps only its piece on each process (a
-DTensor shard, its optimizer slots too); a layer gathers its whole weights
+``r`` of the mesh. Every weight whose path matches a ``LayoutMap`` key with
+a mesh axis keeps only its piece on each process (a DTensor shard, its
+optimizer slots too): from its creation when the distribution is set before
+the model is built, else during ``fit``; a layer gathers its whole weights
 when it is called and the gradients go back to the shards (see
 ``model_parallel_runtime.py``). The batch is split along ``batch_dim_name``.
 """

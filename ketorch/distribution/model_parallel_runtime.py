@@ -1,6 +1,16 @@
-"""The runtime of :class:`~ketorch.distribution.ModelParallel`: sharded weights during ``fit``.
+"""The runtime of :class:`~ketorch.distribution.ModelParallel`: sharded weights.
 
-At the start of training every weight whose layout splits it keeps only its
+When the distribution is set before the model is built, ``Layer.add_weight``
+calls :func:`shard_new_weight`: the whole initial value is made on the host
+CPU (same initializer and seed as one process), only this process's piece
+goes to its device, and the layer's persistent hooks gather the whole weight
+for every call (``model(x)``, predict, evaluate, fit). ``get_weights``,
+``save``/``save_weights`` (rank 0 writes) and ``load_weights``/``set_weights``
+work on whole weights gathered into host memory (:func:`whole_weights`; every
+process must call them).
+
+Weights built before the distribution was set are split when ``fit`` starts:
+every weight whose layout splits it keeps only its
 DTensor shard (``weight.data`` becomes the local piece; the ``Parameter``
 object, and so the optimizer's and the layers' references, stay the same),
 and so do its optimizer slots. A forward pre-hook on the owning layer puts
@@ -73,6 +83,17 @@ class _ShardedWeight:
         self.full_stride = tuple(torch.empty(self.full_shape, device="meta").stride())
         self.complement = complement  # process group over the mesh axes it is not split on
 
+    def local_piece(self, tensor: torch.Tensor) -> torch.Tensor:
+        """This process's piece of the whole ``tensor``, sliced where it lies (a compact copy,
+        no communication)."""
+        from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+
+        shape, offset = compute_local_shape_and_global_offset(
+            self.full_shape, self.mesh, self.placements
+        )
+        index = tuple(slice(o, o + n) for o, n in zip(offset, shape))
+        return tensor.detach()[index].clone(memory_format=torch.contiguous_format)
+
     def shard(self, tensor: torch.Tensor) -> torch.Tensor:
         """This process's piece of a whole ``tensor`` (a compact copy)."""
         from torch.distributed.tensor import distribute_tensor  # loaded on first use
@@ -125,6 +146,8 @@ class _TrainingHandle:
     def remove(self) -> None:
         for h in self.hooks:
             h.remove()
+        if self.runtime in _TRAINING:
+            _TRAINING.remove(self.runtime)
         self.runtime._unshard(self.model)
 
 
@@ -166,100 +189,24 @@ class _WholeWeights:
         return value
 
 
-class ModelParallelRuntime(Runtime):
-    """Collectives and sharding hooks of a :class:`ModelParallel` run."""
+class _Gathers:
+    """The layer-call hooks that gather whole weights (and their state: the step's gradient
+    scale ``current_n``, the saved-tensor hooks in progress, the regather count)."""
 
-    def __init__(self, mp, device: torch.device) -> None:
-        super().__init__(mp, device)
-        self.mp = mp
-        mesh = mp.device_mesh
-        self.mesh = torch_mesh(mesh)
-        names = list(mesh.axis_names)
-        coord = self.mesh.get_coordinate()
-        b = names.index(mp.batch_dim_name)
-        self.batch_coord, self.batch_size = coord[b], mesh.shape[b]
-        self.shard = (
-            (coord[b], mesh.shape[b]) if mp.auto_shard_dataset and mesh.shape[b] > 1 else None
-        )
-        # One process per data shard reports predictions; metric sums run along the batch axis.
-        self.representative = all(c == 0 for i, c in enumerate(coord) if i != b)
-        self._batch_group = self.mesh[mp.batch_dim_name].get_group() if len(names) > 1 else None
-        self._sharded: list[_ShardedWeight] = []
+    current_n = 1
+    regathers = 0
+
+    def __init__(self) -> None:
         self._saving: list = []  # the saved-tensor hooks of the layer calls in progress
-        self.current_n = 1
-        self.regathers = 0  # whole weights gathered again for backward passes
-
-    # --------------------------------------------------------------- collectives
-    def _all_reduce(self, t, what, op=None, group="batch"):
-        group = self._batch_group if group == "batch" else group
-        c = self._comm(t)
-        with self.guard(what):
-            dist.all_reduce(c, op=op or dist.ReduceOp.SUM, group=group)
-        if c is not t:
-            t.copy_(c)
-        return t
-
-    # ----------------------------------------------------------------- sharding
-    def _complement_group(self, placements):
-        names = [
-            n
-            for n, p in zip(self.mp.device_mesh.axis_names, placements)
-            if not isinstance(p, Shard)
-        ]
-        if not names:
-            return "none"
-        if len(names) == len(placements):
-            return None  # the whole world
-        if len(names) == 1:
-            return self.mesh[names[0]].get_group()
-        return self.mesh[tuple(names)]._flatten().get_group()
-
-    @torch.no_grad()
-    def _shard_model(self, model) -> list:
-        mesh_spec = self.mp.device_mesh
-        seen, hooks = set(), []
-        for layer in model._flatten_layers():
-            owned = {}
-            for attr, value in list(vars(layer).items()):
-                if isinstance(value, nn.Parameter) and id(value) not in seen:
-                    owned.setdefault(id(value), (value, []))[1].append(attr)
-            weights = []
-            for p, attrs in owned.values():
-                layout = self.mp.get_tensor_layout(getattr(p, "path", ""))
-                if layout is None or not layout.is_sharded:
-                    continue
-                if len(layout.axes) != p.ndim:
-                    raise ValueError(
-                        f"The layout of '{p.path}' has {len(layout.axes)} axes but the weight "
-                        f"has rank {p.ndim}. Received: axes={layout.axes}, "
-                        f"shape={tuple(p.shape)}"
-                    )
-                seen.add(id(p))
-                placements = torch_placements(layout, mesh_spec)
-                sw = _ShardedWeight(
-                    p, layer, attrs, self.mesh, placements, self._complement_group(placements)
-                )
-                self._shard_optimizer_state(model, p, sw)
-                p.data = sw.shard(p.data)
-                weights.append(sw)
-            if weights:
-                self._sharded.extend(weights)
-                hooks.append(layer.register_forward_pre_hook(self._pre_hook(weights)))
-                hooks.append(
-                    layer.register_forward_hook(self._post_hook(weights), always_call=True)
-                )
-        return hooks
-
-    def _shard_optimizer_state(self, model, p, sw) -> None:
-        state = getattr(model.optimizer, "state", {}).get(p, {})
-        for t in state.values():
-            if isinstance(t, torch.Tensor) and tuple(t.shape) == sw.full_shape:
-                t.data = sw.shard(t.data)
 
     def _pre_hook(self, weights):
         def gather(layer, args):
             wholes = {}
             for sw in weights:
+                if sw.attrs is None:  # created sharded: the attributes known once built
+                    sw.attrs = [a for a, v in vars(layer).items() if v is sw.param]
+                if tuple(sw.param.shape) == sw.full_shape:  # whole already (whole_weights)
+                    continue
                 full = sw.gather(float(self.current_n))
                 wholes[_storage_ptr(full)] = sw
                 for attr in sw.attrs:
@@ -298,15 +245,213 @@ class ModelParallelRuntime(Runtime):
             if saving is not None:
                 saving.__exit__(None, None, None)
             for sw in weights:
-                for attr in sw.attrs:
+                for attr in sw.attrs or ():
                     object.__setattr__(layer, attr, sw.param)
 
         return restore
+
+
+_IDLE = _Gathers()  # the gathers outside fit (no gradient scale)
+_TRAINING: list = []  # the runtime of the fit in progress
+
+
+def _gathers() -> _Gathers:
+    return _TRAINING[-1] if _TRAINING else _IDLE
+
+
+def _complement_group(mesh, mp, placements):
+    """The process group over the mesh axes ``placements`` does not split on."""
+    names = [n for n, p in zip(mp.device_mesh.axis_names, placements) if not isinstance(p, Shard)]
+    if not names:
+        return "none"
+    if len(names) == len(placements):
+        return None  # the whole world
+    if len(names) == 1:
+        return mesh[names[0]].get_group()
+    return mesh[tuple(names)]._flatten().get_group()
+
+
+# ------------------------------------------------------- weights sharded at creation
+def shard_new_weight(layer, p) -> None:
+    """Keep only this process's piece of the new weight ``p`` of ``layer`` when the
+    ModelParallel distribution set splits it (``Layer.add_weight`` calls this).
+
+    The whole initial value was made on the host CPU (same initializer and seed as one
+    process); the piece goes to this process's device and the whole value is dropped.
+    The layer gathers the whole weight when it is called.
+    """
+    from .data_parallel import _DISTRIBUTION, _launched_world_size
+    from .model_parallel import ModelParallel
+    from .runtime import start_group
+
+    mp = _DISTRIBUTION
+    if not isinstance(mp, ModelParallel):
+        return
+    layout = mp.get_tensor_layout(p.path)
+    if layout is None or not layout.is_sharded:
+        return
+    if not (dist.is_available() and dist.is_initialized()) and _launched_world_size() <= 1:
+        return  # one process: fit says how to launch the run
+    if len(layout.axes) != p.ndim:
+        raise ValueError(
+            f"The layout of '{p.path}' has {len(layout.axes)} axes but the weight "
+            f"has rank {p.ndim}. Received: axes={layout.axes}, shape={tuple(p.shape)}"
+        )
+    device = start_group(mp)
+    mesh = torch_mesh(mp.device_mesh)
+    placements = torch_placements(layout, mp.device_mesh)
+    sw = _ShardedWeight(p, layer, None, mesh, placements, _complement_group(mesh, mp, placements))
+    with torch.no_grad():
+        local = sw.local_piece(p.data)
+        if tuple(local.shape) == sw.full_shape:
+            return  # a mesh axis of size 1: nothing to split
+        p.data = local.to(device)  # the whole CPU value is freed here
+    p._keras_shard = sw
+    shards = layer.__dict__.get("_keras_shards")
+    if shards is None:
+        shards = []
+        object.__setattr__(layer, "_keras_shards", shards)
+        layer.register_forward_pre_hook(lambda m, a: _gathers()._pre_hook(shards)(m, a))
+        layer.register_forward_hook(
+            lambda m, a, o: _gathers()._post_hook(shards)(m, a, o), always_call=True
+        )
+    shards.append(sw)
+
+
+def _created_sharded(model) -> list:
+    return [w._keras_shard for w in model.weights if getattr(w, "_keras_shard", None) is not None]
+
+
+@contextlib.contextmanager
+def whole_weights(model, reshard: bool = False):
+    """Whole weights (and optimizer slots) of the weights sharded at creation inside the
+    block, in host memory (collective; yields whether it gathered). After the block the
+    pieces come back; with ``reshard`` they are cut from the whole values (a load wrote
+    them)."""
+    shards = [sw for sw in _created_sharded(model) if tuple(sw.param.shape) != sw.full_shape]
+    if not shards:
+        yield False
+        return
+    optimizer = getattr(model, "optimizer", None)
+    saved = []
+    with torch.no_grad():
+        for sw in shards:
+            local_shape = tuple(sw.param.shape)
+            tensors = [sw.param] + [
+                t
+                for t in getattr(optimizer, "state", {}).get(sw.param, {}).values()
+                if isinstance(t, torch.Tensor) and tuple(t.shape) == local_shape
+            ]
+            for t in tensors:  # one whole weight at a time on the device, kept on the host
+                saved.append((sw, t, t.data))
+                t.data = sw.whole(t.data).cpu()
+    try:
+        yield True
+    finally:
+        with torch.no_grad():
+            for sw, t, local in saved:
+                t.data = sw.local_piece(t.data).to(local.device) if reshard else local
+
+
+def chief_writes(model, write):
+    """Run ``write`` (a save) on whole weights; on rank 0 only when they were gathered."""
+    with whole_weights(model) as gathered:
+        if not gathered or dist.get_rank() == 0:
+            return write()
+    return None
+
+
+class ModelParallelRuntime(_Gathers, Runtime):
+    """Collectives and sharding hooks of a :class:`ModelParallel` run."""
+
+    def __init__(self, mp, device: torch.device) -> None:
+        _Gathers.__init__(self)
+        Runtime.__init__(self, mp, device)
+        self.mp = mp
+        mesh = mp.device_mesh
+        self.mesh = torch_mesh(mesh)
+        names = list(mesh.axis_names)
+        coord = self.mesh.get_coordinate()
+        b = names.index(mp.batch_dim_name)
+        self.batch_coord, self.batch_size = coord[b], mesh.shape[b]
+        self.shard = (
+            (coord[b], mesh.shape[b]) if mp.auto_shard_dataset and mesh.shape[b] > 1 else None
+        )
+        # One process per data shard reports predictions; metric sums run along the batch axis.
+        self.representative = all(c == 0 for i, c in enumerate(coord) if i != b)
+        self._batch_group = self.mesh[mp.batch_dim_name].get_group() if len(names) > 1 else None
+        self._sharded: list[_ShardedWeight] = []
+        self.current_n = 1
+        self.regathers = 0  # whole weights gathered again for backward passes
+
+    # --------------------------------------------------------------- collectives
+    def _all_reduce(self, t, what, op=None, group="batch"):
+        group = self._batch_group if group == "batch" else group
+        c = self._comm(t)
+        with self.guard(what):
+            dist.all_reduce(c, op=op or dist.ReduceOp.SUM, group=group)
+        if c is not t:
+            t.copy_(c)
+        return t
+
+    # ----------------------------------------------------------------- sharding
+    def _complement_group(self, placements):
+        return _complement_group(self.mesh, self.mp, placements)
+
+    @torch.no_grad()
+    def _shard_model(self, model) -> list:
+        mesh_spec = self.mp.device_mesh
+        seen, hooks = set(), []
+        for layer in model._flatten_layers():
+            owned = {}
+            for attr, value in list(vars(layer).items()):
+                if isinstance(value, nn.Parameter) and id(value) not in seen:
+                    owned.setdefault(id(value), (value, []))[1].append(attr)
+            weights = []
+            for p, attrs in owned.values():
+                created = getattr(p, "_keras_shard", None)
+                if created is not None:  # sharded at creation: the layer gathers it already
+                    seen.add(id(p))
+                    self._shard_optimizer_state(model, p, created)
+                    self._sharded.append(created)
+                    continue
+                layout = self.mp.get_tensor_layout(getattr(p, "path", ""))
+                if layout is None or not layout.is_sharded:
+                    continue
+                if len(layout.axes) != p.ndim:
+                    raise ValueError(
+                        f"The layout of '{p.path}' has {len(layout.axes)} axes but the weight "
+                        f"has rank {p.ndim}. Received: axes={layout.axes}, "
+                        f"shape={tuple(p.shape)}"
+                    )
+                seen.add(id(p))
+                placements = torch_placements(layout, mesh_spec)
+                sw = _ShardedWeight(
+                    p, layer, attrs, self.mesh, placements, self._complement_group(placements)
+                )
+                self._shard_optimizer_state(model, p, sw)
+                p.data = sw.shard(p.data)
+                weights.append(sw)
+            if weights:
+                self._sharded.extend(weights)
+                hooks.append(layer.register_forward_pre_hook(self._pre_hook(weights)))
+                hooks.append(
+                    layer.register_forward_hook(self._post_hook(weights), always_call=True)
+                )
+        return hooks
+
+    def _shard_optimizer_state(self, model, p, sw) -> None:
+        state = getattr(model.optimizer, "state", {}).get(p, {})
+        for t in state.values():
+            if isinstance(t, torch.Tensor) and tuple(t.shape) == sw.full_shape:
+                t.data = sw.shard(t.data)
 
     @torch.no_grad()
     def _unshard(self, model) -> None:
         local_shape = {id(sw.param): tuple(sw.param.shape) for sw in self._sharded}
         for sw in self._sharded:
+            if getattr(sw.param, "_keras_shard", None) is sw:
+                continue  # sharded at creation: stays sharded
             state = getattr(model.optimizer, "state", {}).get(sw.param, {})
             for t in state.values():
                 if isinstance(t, torch.Tensor) and tuple(t.shape) == local_shape[id(sw.param)]:
@@ -350,10 +495,23 @@ class ModelParallelRuntime(Runtime):
         return out
 
     # ---------------------------------------------------------------- step hooks
+    @torch.no_grad()
+    def broadcast_weights(self, model) -> None:
+        """Rank 0's weights everywhere, except the pieces of weights sharded at creation."""
+        for w in model.weights:
+            if getattr(w, "_keras_shard", None) is not None:
+                continue
+            c = self._comm(w.data)
+            with self.guard("weight broadcast"):
+                dist.broadcast(c, 0)
+            if c is not w.data:
+                w.data.copy_(c)
+
     def start_training(self, model):
         self._model = model
         self.broadcast_weights(model)
         hooks = self._shard_model(model)
+        _TRAINING.append(self)
         self.prepare_training(model)
         if model._overrides("train_step"):
 
@@ -381,7 +539,9 @@ class ModelParallelRuntime(Runtime):
     def skips(self, x) -> bool:
         if _rows(x) != 0:
             return False
-        if self._sharded:  # an empty share still joins the other processes' weight gathers
+        model = getattr(self, "_model", None)
+        if self._sharded or (model is not None and _created_sharded(model)):
+            # an empty share still joins the other processes' weight gathers
             with torch.no_grad():
                 self._model(self._model._model_input(x), training=False)
         return True

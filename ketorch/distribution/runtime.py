@@ -60,6 +60,13 @@ def _destroy_group():
 
 def setup(dp: DataParallel) -> Runtime:
     """Start the process group if needed (lazily, on first use) and return the runtime."""
+    device = start_group(dp)
+    make_runtime = getattr(dp, "make_runtime", None)  # ModelParallel brings its own
+    return make_runtime(device) if make_runtime is not None else Runtime(dp, device)
+
+
+def start_group(dp: DataParallel) -> torch.device:
+    """Start the process group if needed and return this process's device."""
     global _CREATED_GROUP
     if not dist.is_available():
         raise RuntimeError("DataParallel needs torch.distributed, which this torch build lacks.")
@@ -80,8 +87,7 @@ def setup(dp: DataParallel) -> Runtime:
         _CREATED_GROUP = True
         atexit.register(_destroy_group)
     kbackend.set_device(device)
-    make_runtime = getattr(dp, "make_runtime", None)  # ModelParallel brings its own
-    return make_runtime(device) if make_runtime is not None else Runtime(dp, device)
+    return device
 
 
 class Runtime(LocalRuntime):

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import weakref
@@ -45,6 +46,11 @@ from .input_spec import InputSpec, check_input_spec, format_shape
 from .node import KerasTensor, Node, flatten, has_keras_tensor, map_structure
 
 _LEGACY_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
+
+# ``keras.distribution.set_distribution`` puts the ModelParallel sharding module here while a
+# ModelParallel distribution is set (else None): new weights its LayoutMap splits keep only
+# this process's piece, and whole weights are gathered for get/set_weights.
+_SHARDING = None
 
 
 def _signature_params(fn):
@@ -295,6 +301,9 @@ class Layer(nn.Module):
 
     def get_weights(self) -> list[np.ndarray]:
         """Weight values as numpy arrays, in Keras's order and layout."""
+        if _SHARDING is not None:  # whole weights gathered from the pieces (collective)
+            with _SHARDING.whole_weights(self):
+                return [w.detach().cpu().numpy().copy() for w in self.weights]
         return [w.detach().cpu().numpy().copy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
@@ -303,6 +312,12 @@ class Layer(nn.Module):
         Raises:
             ValueError: If the number of arrays or a shape does not match.
         """
+        if _SHARDING is not None:  # set whole values, keep the pieces (collective)
+            with _SHARDING.whole_weights(self, reshard=True):
+                return self._set_weights(weights)
+        return self._set_weights(weights)
+
+    def _set_weights(self, weights) -> None:
         params = self.weights
         weights = list(weights)
         if len(params) != len(weights):
@@ -377,7 +392,12 @@ class Layer(nn.Module):
         init = initializers.get(initializer)
         # Weights may be created lazily inside predict() or a user's inference_mode block;
         # they must still be ordinary tensors that training can update later.
-        with torch.inference_mode(False), torch.no_grad(), shape_inference.real_tensors():
+        with (
+            torch.inference_mode(False),
+            torch.no_grad(),
+            shape_inference.real_tensors(),
+            torch.device("cpu") if _SHARDING is not None else contextlib.nullcontext(),
+        ):
             value = (
                 init(shape, dtype=tdtype)
                 if isinstance(init, initializers.Initializer)
@@ -407,6 +427,8 @@ class Layer(nn.Module):
         self.register_parameter(reg_name, p)
         object.__setattr__(self, reg_name, p)  # fast attribute access (no nn.Module lookup)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(p)
+        if _SHARDING is not None:  # a ModelParallel layout may split it: keep this piece
+            _SHARDING.shard_new_weight(self, p)
         return p
 
     def add_variable(

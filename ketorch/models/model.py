@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import torch
 
+from ..layers import layer as _layer_mod
 from ..layers import shape_inference
 from ..layers.layer import Layer
 from ..layers.node import KerasTensor
@@ -152,16 +153,38 @@ class Model(Trainer, Layer):
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the model: ``.keras`` (Keras 3 format) or legacy ``.h5``."""
 
-        return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+        def write():
+            return saving_api.save_model(
+                self, filepath, overwrite=overwrite, zipped=zipped, **kwargs
+            )
+
+        return (
+            write()
+            if _layer_mod._SHARDING is None
+            else _layer_mod._SHARDING.chief_writes(self, write)
+        )
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Save the weights to a ``.weights.h5`` file in Keras 3's layout."""
-        return saving_api.save_weights(
-            self, filepath, overwrite=overwrite, max_shard_size=max_shard_size
+
+        def write():
+            return saving_api.save_weights(
+                self, filepath, overwrite=overwrite, max_shard_size=max_shard_size
+            )
+
+        return (
+            write()
+            if _layer_mod._SHARDING is None
+            else _layer_mod._SHARDING.chief_writes(self, write)
         )
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from ``.weights.h5``, ``.keras`` or legacy Keras 2 ``.h5`` files."""
+        if _layer_mod._SHARDING is not None:  # whole weights loaded, pieces kept (collective)
+            with _layer_mod._SHARDING.whole_weights(self, reshard=True):
+                return saving_api.load_weights(
+                    self, filepath, skip_mismatch=skip_mismatch, **kwargs
+                )
         return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def get_quantization_layer_structure(self, mode=None):

@@ -226,7 +226,11 @@ class StepsMixin:
     def _setup_runtime(self):
         """The runtime of this fit/evaluate/predict: the distribution's, else the local one."""
         dp = dp_mod.active()
-        return LOCAL if dp is None else runtime_mod.setup(dp)
+        if dp is None:
+            return LOCAL
+        rt = runtime_mod.setup(dp)
+        rt._model = self
+        return rt
 
     @torch.no_grad()
     def _update_metrics(self, loss, x, y, y_pred, sample_weight, tracker=None, cm=None):

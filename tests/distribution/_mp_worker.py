@@ -5,7 +5,9 @@ Usage: ``_mp_worker.py OUT_DIR``: for a 1-D mesh (``OUT_DIR/1d``) and a 2-D one
 over a 2-device mesh, records the local weight shapes during training, and writes the
 history, final weights and predictions to OUT_DIR/rank{R}.npz|json; rank 0 also saves
 ``model.keras`` and ``model.weights.h5`` after fit, and its ModelCheckpoints write
-``epoch{1,2}.weights.h5`` and ``ckpt.keras`` during fit.
+``epoch{1,2}.weights.h5`` and ``ckpt.keras`` during fit. The distribution is set before
+the model is built, so the split weights hold only their pieces from creation on (recorded
+with the predictions before fit).
 """
 
 from __future__ import annotations
@@ -69,6 +71,16 @@ class LocalShapes(keras.callbacks.Callback):
         self.regathers = self.model._runtime.regathers
 
 
+def created_pieces(model):
+    """Per weight, right after building: its shape, element count, storage element count,
+    and whether it is a view of a larger tensor."""
+    out = []
+    for w in model.weights:
+        storage = w.untyped_storage().nbytes() // w.element_size()
+        out.append([list(w.shape), w.numel(), storage, w._base is not None])
+    return out
+
+
 def main(root):
     for mesh_kind in ("1d", "2d"):
         out = os.path.join(root, mesh_kind)
@@ -89,6 +101,8 @@ def run(out, mesh_kind):
     stdout = open(os.path.join(out, f"stdout{rank}.txt"), "w")  # noqa: SIM115
     with contextlib.redirect_stdout(stdout):
         model = build()
+        created = created_pieces(model)
+        pred_before = model.predict(x, batch_size=BATCH, verbose=0)
         shapes = LocalShapes()
         # Checkpoints written during fit, from whole weights gathered from the shards.
         ckpts = [
@@ -100,14 +114,20 @@ def run(out, mesh_kind):
                          validation_data=(x[:21], y[:21]), callbacks=[shapes, *ckpts])  # fmt: skip
         ev = model.evaluate(x, y, batch_size=BATCH, verbose=0, return_dict=True)
         pred = model.predict(x, batch_size=BATCH, verbose=0)
-        if keras.distribution.is_chief():
-            model.save(os.path.join(out, "model.keras"))
-            model.save_weights(os.path.join(out, "model.weights.h5"))
+        # Every process joins the gather of the whole weights; rank 0 writes.
+        model.save(os.path.join(out, "model.keras"))
+        model.save_weights(os.path.join(out, "model.weights.h5"))
+        # Loading whole weights into a model split from creation keeps the pieces.
+        again = build(seed=7)
+        again.load_weights(os.path.join(out, "model.weights.h5"))
+        pred_loaded = again.predict(x, batch_size=BATCH, verbose=0)
+        loaded_shapes = [list(w.shape) for w in again.weights]
     stdout.close()
     layout = keras.distribution.TensorLayout((None, "model"), mesh)
     piece = keras.distribution.distribute_tensor(np.arange(12.0).reshape(3, 4), layout)
     np.savez(os.path.join(out, f"rank{rank}.npz"), *model.get_weights(), pred=pred,
-             piece=piece.to_local().numpy(), whole=piece.full_tensor().numpy())  # fmt: skip
+             piece=piece.to_local().numpy(), whole=piece.full_tensor().numpy(),
+             pred_before=pred_before, pred_loaded=pred_loaded)  # fmt: skip
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(
             {
@@ -115,6 +135,8 @@ def run(out, mesh_kind):
                 "evaluate": ev,
                 "shapes": shapes.shapes,
                 "regathers": shapes.regathers,
+                "created": created,
+                "loaded_shapes": loaded_shapes,
             },
             f,
         )

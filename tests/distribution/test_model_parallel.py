@@ -1,5 +1,5 @@
-"""ModelParallel on 2 CPU processes (gloo): sharded weights, same training as one process,
-whole checkpoints; and the layout API objects (DeviceMesh, TensorLayout, LayoutMap)."""
+"""ModelParallel on 2 CPU processes (gloo): weights sharded from creation, same predictions
+and training as one process, whole checkpoints; and the layout API objects (DeviceMesh, TensorLayout, LayoutMap)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,27 @@ def test_each_process_holds_its_shard_during_fit(two_process_run, kind):
 
 
 @pytest.mark.parametrize("kind", MESHES)
+def test_weights_are_split_from_creation(two_process_run, kind):
+    # ModelParallel set before building: right after the build, before any fit, each
+    # process's split weights hold only their piece (own compact storage, not a view).
+    _, ranks = two_process_run[kind]
+    for _, logs in ranks:
+        assert [c[0] for c in logs["created"]] == logs["shapes"]
+        for _, numel, storage, is_view in logs["created"]:
+            assert storage == numel and not is_view
+    u = worker.UNITS
+    full_numel = [6 * u, u, u * u, u, u * 3, 3]
+    for c0, c1, f in zip(ranks[0][1]["created"], ranks[1][1]["created"], full_numel):
+        if c0[1] != f:  # split: 5 / 4 of the 9 units each, together the whole weight
+            assert c0[1] + c1[1] == f and 9 * max(c0[1], c1[1]) == 5 * f
+
+    x, _ = worker.data()
+    expected = worker.build().predict(x, batch_size=worker.BATCH, verbose=0)  # same seed
+    for arrays, _ in ranks:
+        np.testing.assert_allclose(arrays["pred_before"], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", MESHES)
 def test_training_equals_single_process(two_process_run, single_process, kind):
     _, ranks = two_process_run[kind]
     model, history, ev, pred, _ = single_process
@@ -100,6 +121,9 @@ def test_training_equals_single_process(two_process_run, single_process, kind):
         for key, value in ev.items():
             np.testing.assert_allclose(logs["evaluate"][key], value, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(arrays["pred"], pred, atol=1e-5)
+        # load_weights under the distribution: whole file, pieces kept
+        np.testing.assert_allclose(arrays["pred_loaded"], pred, atol=1e-5)
+        assert logs["loaded_shapes"] == logs["shapes"]
 
 
 @pytest.mark.parametrize("kind", MESHES)
