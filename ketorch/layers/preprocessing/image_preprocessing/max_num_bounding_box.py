@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch.nn.functional as F
 
 from .base_image_preprocessing_layer import BaseImagePreprocessingLayer
@@ -31,6 +32,16 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
 
     def __init__(self, max_number, fill_value=-1, **kwargs):
         super().__init__(**kwargs)
+        if isinstance(max_number, bool) or not isinstance(max_number, (int, np.integer)):
+            raise ValueError(
+                f"`max_number` must be a positive integer. Received: max_number={max_number!r}"
+            )
+        if max_number <= 0:
+            raise ValueError(
+                f"`max_number` must be a positive integer. Received: max_number={max_number}"
+            )
+        if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float, np.number)):
+            raise ValueError(f"`fill_value` must be a number. Received: fill_value={fill_value!r}")
         self.max_number = int(max_number)
         self.fill_value = int(fill_value)
 
