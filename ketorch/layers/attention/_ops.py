@@ -43,6 +43,26 @@ def as_bool_mask(mask):
     return mask != 0
 
 
+class ShapesDictBuildConfig:
+    """``get_build_config``/``build_from_config`` for layers built from a ``query``,
+    ``value`` (and ``key``) shape: Keras saves them as ``{"shapes_dict": {...}}``."""
+
+    def get_build_config(self):
+        if self._build_shapes_dict is None:
+            return None
+        return {"shapes_dict": {k: list(v) for k, v in self._build_shapes_dict.items()}}
+
+    def build_from_config(self, config):
+        if not config or self.built:
+            return
+        if "shapes_dict" in config:
+            self.build(**{k: tuple(v) for k, v in config["shapes_dict"].items()})
+        elif config.get("input_shape") is not None:
+            shape = tuple(config["input_shape"])
+            self.build(shape, shape)
+        self.built = True
+
+
 class SeededDropout:
     """Dropout of attention weights, reproducible when a seed is given.
 

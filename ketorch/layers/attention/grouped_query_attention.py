@@ -23,7 +23,7 @@ def _positive_int(value, arg):
     return value
 
 
-class GroupedQueryAttention(Layer):
+class GroupedQueryAttention(_ops.ShapesDictBuildConfig, Layer):
     """Grouped-query attention (Ainslie et al., 2023): ``num_query_heads`` query heads share
     ``num_key_value_heads`` key/value heads.
 
@@ -320,21 +320,6 @@ class GroupedQueryAttention(Layer):
         return out, scores
 
     # ---------------------------------------------------------------- config
-    def get_build_config(self):
-        if self._build_shapes_dict is None:
-            return None
-        return {"shapes_dict": {k: list(v) for k, v in self._build_shapes_dict.items()}}
-
-    def build_from_config(self, config):
-        if not config or self.built:
-            return
-        if "shapes_dict" in config:
-            self.build(**{k: tuple(v) for k, v in config["shapes_dict"].items()})
-        elif config.get("input_shape") is not None:
-            shape = tuple(config["input_shape"])
-            self.build(shape, shape)
-        self.built = True
-
     def get_config(self):
         config = super().get_config()
         config.update(

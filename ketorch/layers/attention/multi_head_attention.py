@@ -26,7 +26,7 @@ def _positive_int(value, arg, allow_none=False):
     return value
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(_ops.ShapesDictBuildConfig, Layer):
     """Multi-head attention ("Attention Is All You Need", Vaswani et al., 2017).
 
     ``query``, ``key`` and ``value`` are each projected to ``num_heads`` heads;
@@ -404,23 +404,6 @@ class MultiHeadAttention(Layer):
         return out, KerasTensor(scores_shape, self.compute_dtype)
 
     # ---------------------------------------------------------------- config
-    def get_build_config(self):
-        if self._build_shapes_dict is None:
-            return None
-        return {
-            "shapes_dict": {k: list(v) for k, v in self._build_shapes_dict.items()},
-        }
-
-    def build_from_config(self, config):
-        if not config or self.built:
-            return
-        if "shapes_dict" in config:
-            self.build(**{k: tuple(v) for k, v in config["shapes_dict"].items()})
-        elif config.get("input_shape") is not None:
-            shape = tuple(config["input_shape"])
-            self.build(shape, shape)
-        self.built = True
-
     def get_config(self):
         config = super().get_config()
         config.update(
