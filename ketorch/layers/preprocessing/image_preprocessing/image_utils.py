@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from .... import backend as _backend
+from ....ops import image as image_ops
 
 
 def to_device(tree, device):
@@ -112,3 +113,20 @@ def batch_size_of(images) -> int:
 def images_of(data):
     """The images of a call's ``data`` (the tensor itself or ``data["images"]``)."""
     return data["images"] if isinstance(data, dict) else data
+
+
+def apply_affine(layer, images, matrix_of, interpolation):
+    """``images`` (batched or one image) through ``ops.image.affine_transform`` with the
+    layer's fill settings; ``matrix_of(batched_images)`` gives the per-image matrices."""
+    unbatched = images.ndim == 3
+    if unbatched:
+        images = images.unsqueeze(0)
+    out = image_ops.affine_transform(
+        images,
+        matrix_of(images),
+        interpolation=interpolation,
+        fill_mode=layer.fill_mode,
+        fill_value=layer.fill_value,
+        data_format=layer.data_format,
+    )
+    return out.squeeze(0) if unbatched else out

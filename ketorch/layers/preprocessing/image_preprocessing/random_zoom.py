@@ -5,10 +5,9 @@ from __future__ import annotations
 import torch
 
 from .... import random as krandom
-from ....ops import image as image_ops
 from . import bounding_boxes as bbox
 from .base_image_preprocessing_layer import BaseImagePreprocessingLayer
-from .image_utils import image_size, symmetric_range
+from .image_utils import apply_affine, image_size, symmetric_range
 from .random_rotation import check_fill_and_interpolation
 
 _ZOOM_MESSAGE = (
@@ -108,19 +107,12 @@ class RandomZoom(BaseImagePreprocessingLayer):
     def _transform_images(self, images, transformation, interpolation):
         if transformation is None:
             return images
-        unbatched = images.ndim == 3
-        if unbatched:
-            images = images.unsqueeze(0)
-        height, width = image_size(images.shape, self.data_format)
-        out = image_ops.affine_transform(
-            images,
-            self._zoom_matrix(transformation, height, width).to(images.device),
-            interpolation=interpolation,
-            fill_mode=self.fill_mode,
-            fill_value=self.fill_value,
-            data_format=self.data_format,
-        )
-        return out.squeeze(0) if unbatched else out
+
+        def matrix_of(batch):
+            height, width = image_size(batch.shape, self.data_format)
+            return self._zoom_matrix(transformation, height, width).to(batch.device)
+
+        return apply_affine(self, images, matrix_of, interpolation)
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         if not training or transformation is None:
