@@ -18,6 +18,7 @@ runs. :func:`why_not` says which condition failed.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from .. import activations
 from ..distribution.local_runtime import LOCAL
@@ -100,6 +101,67 @@ def fused_steps(model) -> int:
 def why_not(model) -> str | None:
     """Why ``model`` takes the general step (``None``: it qualifies for the fused one)."""
     return _check(model)[0]
+
+
+def inference(model):
+    """A function running ``model``'s forward pass on one predict batch with Dense's own
+    kernels (``addmm`` and the activation, in place on the fresh output), or ``None`` when
+    the model is not a plain chain of float32 Dense layers. It returns ``None`` for a batch
+    it does not cover (the general call then runs). Made once per ``predict``: it skips the
+    per-layer ``__call__`` bookkeeping (masks, hooks, autocast, name scopes), none of which
+    does anything for such a model."""
+    if not ENABLED or model._has_hooks() or model._overrides("predict_step"):
+        return None
+    from ..models.functional import Functional  # import cycle
+    from ..models.sequential import Sequential  # import cycle
+
+    base = Sequential if isinstance(model, Sequential) else Functional
+    cls = type(model)
+    if not isinstance(model, base) or any(
+        getattr(cls, name, None) is not getattr(base, name, None)
+        for name in ("__call__", "forward", "call", "_model_input", "_flat_outputs")
+    ):
+        return None
+    layers = _chain(model)
+    if isinstance(layers, str):
+        return None
+    steps = []
+    for layer in layers:
+        if (
+            layer.quantization_mode is not None
+            or layer.lora_enabled
+            or layer._dtype != "float32"
+            or layer.activity_regularizer is not None
+            or layer._has_hooks()
+            or not layer.built
+            or layer.kernel.dtype != torch.float32
+        ):
+            return None
+        act = None if layer._linear_act else activations.INPLACE.get(layer.activation)
+        if act is None and not layer._linear_act:
+            act = layer.activation
+        steps.append((layer, act))
+    in_dim = layers[0].kernel.shape[0]
+
+    def run(x):
+        if (
+            type(x) is not torch.Tensor
+            or x.dtype != torch.float32
+            or x.dim() != 2
+            or x.shape[1] != in_dim
+            or torch.is_grad_enabled()
+            or torch.is_autocast_enabled()
+        ):
+            return None
+        for layer, act in steps:
+            bias = layer.bias
+            kernel = layer.kernel
+            x = torch.addmm(bias, x, kernel) if bias is not None else F.linear(x, kernel.T)
+            if act is not None:
+                x = act(x)
+        return [x]
+
+    return run
 
 
 def _chain(model):

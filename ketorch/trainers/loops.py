@@ -18,6 +18,7 @@ from .. import optimizers as optimizers_mod
 from ..callbacks.callback_list import CallbackList
 from ..mixed_precision.autocast import to_float32
 from . import data_adapters as da
+from . import fast_dense
 from .compiled_step import CompiledPredictStep
 from .epoch_iterator import EpochIterator
 from .run_state import inference_mode
@@ -326,6 +327,8 @@ def _predict_runner(model, rt):
         if model._compiled_predict is None:
             model._compiled_predict = CompiledPredictStep(model)
         compiled = model._compiled_predict
+    # A chain of Dense layers runs its kernels directly (None: the model is not one).
+    direct = None if custom_predict or compiled is not None else fast_dense.inference(model)
 
     def run(bx, step):
         if rt.skips(bx):
@@ -333,6 +336,10 @@ def _predict_runner(model, rt):
         mx = model._model_input(bx)
         if custom_predict:
             return to_float32(model._flat_outputs(model.predict_step((mx,))))
+        if direct is not None and model.built:
+            out = direct(mx)
+            if out is not None:
+                return out
         # The first step runs eagerly (it builds the model); the compiled step may decline
         # a batch (another shape) and return None.
         out = compiled(mx) if compiled is not None and step > 0 else None

@@ -5,6 +5,7 @@ for the general step whenever one of its conditions does not hold."""
 
 import numpy as np
 import pytest
+import torch
 from parity import keras
 
 import ketorch
@@ -274,3 +275,51 @@ def test_train_on_batch_is_fused_and_keeps_the_flat_layout(rng, monkeypatch):
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6, atol=1e-7)
     for a, b in zip(results[0][1], results[1][1], strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def _count_dense_calls(monkeypatch):
+    calls = []
+    original = ketorch.layers.Dense.call
+
+    def counted(self, inputs):
+        calls.append(self.name)
+        return original(self, inputs)
+
+    monkeypatch.setattr(ketorch.layers.Dense, "call", counted)
+    return calls
+
+
+def test_predict_runs_a_dense_chain_directly(rng, monkeypatch):
+    hidden = (("relu", True), ("tanh", False), ("gelu", True), ("sigmoid", True))
+    ours, theirs = _model(ketorch, "categorical", hidden=hidden), _model(keras, "categorical", hidden=hidden)  # fmt: skip
+    theirs.set_weights(ours.get_weights())
+    x = rng.random((70, 20)).astype("float32")
+    calls = _count_dense_calls(monkeypatch)
+    got = ours.predict(x, batch_size=32, verbose=0)
+    assert calls == []  # no Dense layer went through its __call__
+    np.testing.assert_allclose(got, theirs.predict(x, batch_size=32, verbose=0), rtol=1e-6, atol=1e-7)  # fmt: skip
+    monkeypatch.setattr(fast_dense, "ENABLED", False)
+    want = ours.predict(x, batch_size=32, verbose=0)
+    assert len(calls) == 3 * len(ours.layers[1:])  # the general path: every layer, 3 batches
+    np.testing.assert_array_equal(got, want)  # the same kernels: the same numbers
+
+
+def test_predict_falls_back_for_other_models(rng, monkeypatch):
+    x = rng.random((40, 20)).astype("float32")
+    calls = _count_dense_calls(monkeypatch)
+    dropout = _model(ketorch, "categorical", extra=lambda lib: lib.layers.Dropout(0.5))
+    dropout.predict(x, verbose=0)
+    assert len(calls) == 6  # 3 Dense layers, 2 batches: the general call
+    hooked = _model(ketorch, "categorical")
+    seen = []
+    hooked.layers[1].register_forward_hook(lambda *a: seen.append(1))
+    calls.clear()
+    hooked.predict(x, verbose=0)
+    assert seen == [1, 1] and len(calls) == 6
+    assert fast_dense.inference(hooked) is None
+    run = fast_dense.inference(_model(ketorch, "categorical"))
+    with torch.no_grad():
+        assert run(torch.from_numpy(x)) is not None
+        assert run(torch.from_numpy(x[:, :10].copy())) is None  # another width: general call
+        assert run(torch.from_numpy(x).double()) is None
+    assert run(torch.from_numpy(x)) is None  # autograd on: general call
