@@ -30,7 +30,14 @@ def test_tiny_run_prints_tables_and_writes_json(tmp_path):
 
     lines = proc.stdout.splitlines()
     header = next(line for line in lines if line.startswith("workload"))
-    for col in ("train/s", "predict@32/s", "predict@256/s", "warm-up s", "peak RSS MB"):
+    for col in (
+        "train/s",
+        "predict@32/s",
+        "predict@256/s",
+        "warm-up s",
+        "peak RSS MB",
+        "fit cores",
+    ):
         assert col in header, header
     for col in ("x train", "x p@32", "x p@256", "x warm-up", "x RSS"):
         assert col in header, header
@@ -48,6 +55,8 @@ def test_tiny_run_prints_tables_and_writes_json(tmp_path):
         assert all(p["samples_per_s"] > 0 for p in r["predict"].values()), key
         assert r["warmup_s"] > 0 and r["peak_rss_mb"] > 0, key
         assert r["threads"]["torch_num_threads"] == 1
+        assert r["threads"]["cpus_allowed"] == 1  # pinned: one core, whatever the framework
+        assert r["fit_cpu_s"] > 0
     for workload in WORKLOADS:
         ratio = payload["ratios"][workload]["torch"]
         for k in ("train", "predict@32", "predict@256", "warmup", "peak_rss"):
@@ -84,3 +93,19 @@ def test_predict_batch_option_selects_columns():
     ratio = bench_run.ratios([r, peer])["mlp"]["torch"]
     assert ratio["train"] == 2.0 and ratio["predict@64"] == 0.5
     assert ratio["warmup"] == 0.5 and ratio["peak_rss"] == 3.0
+
+
+def test_runs_are_merged_by_their_median():
+    def run(train, p32, status="ok"):
+        return {
+            "status": status, "impl": "ketorch", "workload": "mlp", "train_samples_per_s": train,
+            "fit_s": 1.0 / train, "predict": {"32": {"samples": 64, "samples_per_s": p32}},
+        }  # fmt: skip
+
+    merged = bench_run.median_result([run(10.0, 5.0), run(30.0, 1.0), run(20.0, 9.0)])
+    assert merged["train_samples_per_s"] == 20.0
+    assert merged["predict"]["32"] == {"samples": 64, "samples_per_s": 5.0}
+    assert len(merged["runs"]) == 3
+    failed = {"status": "error", "impl": "ketorch", "workload": "mlp", "error": "boom"}
+    assert bench_run.median_result([failed, run(4.0, 2.0)])["train_samples_per_s"] == 4.0
+    assert bench_run.median_result([failed]) is failed
