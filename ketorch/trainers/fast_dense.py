@@ -92,6 +92,31 @@ def train_step(model, x, y, sample_weight):
     return plan.step(model, x, y, sample_weight)
 
 
+def evaluator(model):
+    """A function computing one evaluation step of ``model`` fused (forward pass with the
+    Dense kernels, the loss from ``log_softmax``, the metrics updated as the training step
+    updates them) and returning its loss, or ``None`` when the general ``test_step`` must
+    run: for a batch the fused step does not cover, and for every batch of a model that
+    does not qualify. Made once per evaluation run (each ``evaluate``, each validation
+    pass); the plan is made on the first batch after the loss and metrics are built."""
+    if not ENABLED:
+        return None
+    plan = None
+
+    def run(x, y, sample_weight):
+        nonlocal plan
+        if plan is None:
+            closs = model._compile_loss
+            if closs is None or not closs.built or not model._compile_metrics.built:
+                return None  # the general step builds them on the first batch
+            plan = _Plan.make(model, flat=False) or False
+        if plan is False:
+            return None
+        return plan.evaluate(model, x, y, sample_weight)
+
+    return run
+
+
 def fused_steps(model) -> int:
     """How many steps of the current plan ran fused (tests check the path is taken)."""
     plan = model.__dict__.get("_fast_dense_plan")
@@ -210,9 +235,14 @@ def _check(model):
         return "jit_compile=True", None
     if model._runtime is not LOCAL:
         return "a distribution is active", None
-    if model._grad_scaler is not None or model._scales_loss:
+    # (an evaluation before any fit plans too: the attributes ``fit`` sets may be missing)
+    if model._grad_scaler is not None or getattr(model, "_scales_loss", False):
         return "the loss is scaled", None
-    if model._regularized or model._constrained:
+    if any(
+        getattr(w, "_keras_regularizer", None) is not None
+        or getattr(w, "_keras_constraint", None) is not None
+        for w in model.trainable_weights
+    ):
         return "a weight has a regularizer or constraint", None
     if model.activity_regularizer is not None or model._has_hooks():
         return "the model has an activity regularizer or module hooks", None
@@ -273,7 +303,7 @@ class _Plan:
     )  # fmt: skip
 
     @classmethod
-    def make(cls, model):
+    def make(cls, model, flat=True):
         reason, parts = _check(model)
         if reason is not None:
             return None
@@ -283,7 +313,7 @@ class _Plan:
         plan.in_dim = plan.layers[0][0].shape[0]
         plan.steps = 0
         plan._consts = {}
-        plan.flat = FlatUpdate.make(model, plan.params)
+        plan.flat = FlatUpdate.make(model, plan.params) if flat else None
         # The kernels as the backward pass multiplies by them; kept while the flat layout
         # (checked every step) says the weights still live where these views point.
         plan._kernels_t = [kernel.detach().t() for kernel, _ in plan.layers]
@@ -301,17 +331,7 @@ class _Plan:
         return seed
 
     def step(self, model, x, y, sample_weight):
-        if (
-            sample_weight is not None
-            or type(x) is not torch.Tensor
-            or x.dtype != torch.float32
-            or x.dim() != 2
-            or x.shape[1] != self.in_dim
-            or x.shape[0] == 0
-            or y is None
-            or len(y) != 1
-            or torch.is_autocast_enabled()
-        ):
+        if not self._covers(x, y, sample_weight):
             return None
         t = y[0]
         with torch.no_grad():
@@ -336,6 +356,32 @@ class _Plan:
             model._apply_optimizer_step()
         self._update_metrics(model, loss, x, y, out[-1])
         return loss
+
+    def evaluate(self, model, x, y, sample_weight):
+        """One fused evaluation step: the loss (``None``: the general step must run)."""
+        if not self._covers(x, y, sample_weight):
+            return None
+        with torch.no_grad():
+            out, log_y = self._forward(x)
+            parts = self._loss(y[0], out[-1], log_y, grad=False)
+            if parts is None:
+                return None
+        self._update_metrics(model, parts[0], x, y, out[-1])
+        return parts[0]
+
+    def _covers(self, x, y, sample_weight):
+        """Whether this batch is one the fused step handles."""
+        return not (
+            sample_weight is not None
+            or type(x) is not torch.Tensor
+            or x.dtype != torch.float32
+            or x.dim() != 2
+            or x.shape[1] != self.in_dim
+            or x.shape[0] == 0
+            or y is None
+            or len(y) != 1
+            or torch.is_autocast_enabled()
+        )
 
     def _update_metrics(self, model, loss, x, y, y_pred):
         """``Trainer._update_metrics`` with the accuracies counted directly (the same sums:
@@ -396,8 +442,9 @@ class _Plan:
             out.append(x)
         return out, log_y
 
-    def _loss(self, t, y, log_y):
-        """The loss and its gradient w.r.t. the last layer's pre-activation.
+    def _loss(self, t, y, log_y, grad=True):
+        """The loss and its gradient w.r.t. the last layer's pre-activation (``None`` for
+        the gradient when ``grad`` is false).
 
         Softmax + (sparse) categorical cross-entropy on probabilities, as Keras computes it:
         ``-sum(t * log(clip(y, eps, 1 - eps)))`` per sample, averaged over the batch. With
@@ -424,6 +471,8 @@ class _Plan:
             picked = log_y.gather(1, labels)
             clipped = torch.clamp(picked, _LOG_EPS, _LOG_ONE_MINUS_EPS)
             total = clipped.sum()
+            if not grad:
+                return total.mul_(consts[0]), None
             kept = (clipped == picked) * consts[1]  # 1/n where the clip passes gradient
             g = y * kept
             g.scatter_add_(1, labels, kept.neg_())
@@ -439,6 +488,8 @@ class _Plan:
             t = t * (1.0 - s) + s / y.shape[-1]
         clipped = torch.clamp(log_y, _LOG_EPS, _LOG_ONE_MINUS_EPS)
         total = torch.dot(t.reshape(-1), clipped.reshape(-1))
+        if not grad:
+            return total.mul_(consts[0]), None
         kept = t * (clipped == log_y)
         g = torch.addcmul(kept, y, kept.sum(-1, keepdim=True), value=-1.0)
         return total.mul_(consts[0]), g.mul_(consts[0])

@@ -323,3 +323,46 @@ def test_predict_falls_back_for_other_models(rng, monkeypatch):
         assert run(torch.from_numpy(x[:, :10].copy())) is None  # another width: general call
         assert run(torch.from_numpy(x).double()) is None
     assert run(torch.from_numpy(x)) is None  # autograd on: general call
+
+
+@pytest.mark.parametrize("kind", ["categorical", "sparse", "binary"])
+def test_fused_evaluation_matches_keras(rng, kind, monkeypatch):
+    x, y = _data(rng, kind)
+    ours, theirs = _model(ketorch, kind), _model(keras, kind)
+    theirs.set_weights(ours.get_weights())
+    for model in (ours, theirs):
+        model.compile("rmsprop", _LOSSES[kind], metrics=["accuracy"])
+    calls = _count_dense_calls(monkeypatch)
+    got = ours.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
+    assert len(calls) == 3  # the first batch builds the loss and metrics; the rest are fused
+    want = theirs.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
+    assert sorted(got) == sorted(want)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-6, atol=1e-7, err_msg=key)
+    calls.clear()
+    # Validation inside fit: every validation batch fused (the loss is built by then).
+    h_ours = ours.fit(x, y, batch_size=32, epochs=2, validation_split=0.3, shuffle=False, verbose=0)
+    h_theirs = theirs.fit(x, y, batch_size=32, epochs=2, validation_split=0.3, shuffle=False, verbose=0)  # fmt: skip
+    assert calls == []
+    for key in h_theirs.history:
+        np.testing.assert_allclose(h_ours.history[key], h_theirs.history[key], rtol=1e-5, atol=1e-6)  # fmt: skip
+
+
+def test_fused_evaluation_falls_back(rng, monkeypatch):
+    x, y = _data(rng, "categorical")
+    model = _model(ketorch, "categorical")
+    model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
+    model.evaluate(x[:32], y[:32], verbose=0)  # builds the loss and metrics
+    calls = _count_dense_calls(monkeypatch)
+    fused = model.evaluate(x, y, batch_size=32, verbose=0)
+    assert calls == []
+    weights = np.linspace(0.5, 1.5, N).astype("float32")
+    weighted = model.evaluate(x, y, batch_size=32, sample_weight=weights, verbose=0)
+    assert len(calls) == 3 * 4  # sample weights: the general step for all 4 batches
+    monkeypatch.setattr(fast_dense, "ENABLED", False)
+    calls.clear()
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=32, verbose=0), fused, rtol=1e-6)
+    assert len(calls) == 12
+    np.testing.assert_allclose(
+        model.evaluate(x, y, batch_size=32, sample_weight=weights, verbose=0), weighted, rtol=1e-6
+    )
