@@ -1,18 +1,24 @@
-"""A fused training step for the most common model: a chain of ``Dense`` layers ending in a
-softmax or sigmoid cross-entropy (the seed MLP, ``Input -> Dense(relu) ... -> Dense(softmax)``).
+"""Fused training, evaluation and prediction for the most common model: a chain of ``Dense``
+layers ending in a softmax or sigmoid cross-entropy (the seed MLP, ``Input -> Dense(relu) ...
+-> Dense(softmax)``).
 
 The general eager step builds an autograd graph of about thirty nodes per batch and walks
 it back; for a model this small that bookkeeping costs more than the arithmetic. Here the
-forward pass runs under ``no_grad`` with the very kernels ``Dense.call`` and the loss use,
-and the backward pass calls, node by node, the kernels autograd would have called
-(``_softmax_backward_data``, ``threshold_backward``, ``mm`` on the saved activations), so
-the loss and the gradients are bit-for-bit those of the general step and therefore of
-Keras. The optimizer then runs as usual on ``p.grad``, and the metrics update from the
-same predictions.
+forward pass runs under ``no_grad`` with the kernels ``Dense.call`` uses (activations in
+place on the fresh ``addmm`` output), and the backward pass calls the kernels autograd would
+(``threshold_backward``, ``mm`` on the saved activations). The softmax cross-entropy and its
+gradient come from ``log_softmax`` in closed form, Keras's clip of the probabilities
+included (see ``_Plan._loss``): equal to the general step within float rounding, and
+checked against Keras by parity tests. The optimizer runs on the flat buffers of
+``flat_update.py`` (or as usual on ``p.grad``), and the metrics update from the same
+predictions.
 
-The plan is made once per ``fit`` (on its first step with a built loss) and only when
-nothing could tell the difference: otherwise ``train_step`` declines and the general step
-runs. :func:`why_not` says which condition failed.
+:func:`evaluator` gives the matching evaluation step (``evaluate`` and the validation pass
+of ``fit``) and :func:`inference` the forward pass ``predict`` runs.
+
+The training plan is made once per ``fit`` (on its first step with a built loss) and only
+when nothing could tell the difference: otherwise ``train_step`` declines and the general
+step runs. :func:`why_not` says which condition failed.
 """
 
 from __future__ import annotations
