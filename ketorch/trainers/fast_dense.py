@@ -105,7 +105,7 @@ def evaluator(model):
     run: for a batch the fused step does not cover, and for every batch of a model that
     does not qualify. Made once per evaluation run (each ``evaluate``, each validation
     pass); the plan is made on the first batch after the loss and metrics are built."""
-    if not ENABLED:
+    if not ENABLED or _model_reason(model, _TEST_METHODS) is not None:
         return None
     plan = None
 
@@ -143,31 +143,13 @@ def inference(model):
     does anything for such a model."""
     if not ENABLED or model._has_hooks() or model._overrides("predict_step"):
         return None
-    from ..models.functional import Functional  # import cycle
-    from ..models.sequential import Sequential  # import cycle
-
-    base = Sequential if isinstance(model, Sequential) else Functional
-    cls = type(model)
-    if not isinstance(model, base) or any(
-        getattr(cls, name, None) is not getattr(base, name, None)
-        for name in ("__call__", "forward", "call", "_model_input", "_flat_outputs")
-    ):
+    if _model_reason(model, _CALL_METHODS) is not None:
         return None
     layers = _chain(model)
-    if isinstance(layers, str):
+    if isinstance(layers, str) or any(_layer_reason(layer) for layer in layers):
         return None
     steps = []
     for layer in layers:
-        if (
-            layer.quantization_mode is not None
-            or layer.lora_enabled
-            or layer._dtype != "float32"
-            or layer.activity_regularizer is not None
-            or layer._has_hooks()
-            or not layer.built
-            or layer.kernel.dtype != torch.float32
-        ):
-            return None
         act = None if layer._linear_act else activations.INPLACE.get(layer.activation)
         if act is None and not layer._linear_act:
             act = layer.activation
@@ -223,20 +205,53 @@ def _chain(model):
     return layers
 
 
-def _check(model):
-    """``(reason, None)`` when the fused step does not apply, else ``(None, plan parts)``."""
-    if not ENABLED:
-        return "disabled", None
+# Methods a subclass could override to change what a forward call does.
+_CALL_METHODS = ("__call__", "forward", "call", "_model_input", "_flat_outputs")
+# ... and what an evaluation step does (with _STEP_METHODS, checked by the plan).
+_TEST_METHODS = ("test_step", "_run_test_step")
+
+
+def _model_reason(model, methods):
+    """Why ``model`` is not a plain Sequential/Functional for the fused paths (``None``: it
+    is one, and it overrides none of ``methods``)."""
     from ..models.functional import Functional  # import cycle
     from ..models.sequential import Sequential  # import cycle
 
     cls = type(model)
     base = Sequential if isinstance(model, Sequential) else Functional
     if not isinstance(model, base):
-        return "the model is neither Sequential nor Functional", None
-    for name in _STEP_METHODS:
+        return "the model is neither Sequential nor Functional"
+    for name in methods:
         if getattr(cls, name, None) is not getattr(base, name, None):
-            return f"the model overrides {name}()", None
+            return f"the model overrides {name}()"
+    return None
+
+
+def _layer_reason(layer):
+    """Why a Dense ``layer`` does not run on the fused paths (``None``: it does)."""
+    if (
+        layer.quantization_mode is not None
+        or layer.lora_enabled
+        or layer._dtype != "float32"
+        or layer.activity_regularizer is not None
+        or layer._has_hooks()
+        or not layer.built
+        or layer.kernel.dtype != torch.float32
+    ):
+        return (
+            f"layer '{layer.name}' is quantized, LoRA, mixed precision, hooked, unbuilt "
+            "or has an activity regularizer"
+        )
+    return None
+
+
+def _check(model):
+    """``(reason, None)`` when the fused step does not apply, else ``(None, plan parts)``."""
+    if not ENABLED:
+        return "disabled", None
+    reason = _model_reason(model, _STEP_METHODS)
+    if reason is not None:
+        return reason, None
     if model._jit_compile:
         return "jit_compile=True", None
     if model._runtime is not LOCAL:
@@ -257,16 +272,11 @@ def _check(model):
         return layers, None
     acts = []
     for i, layer in enumerate(layers):
-        if (
-            layer.quantization_mode is not None
-            or layer.lora_enabled
-            or layer._dtype != "float32"
-            or layer.activity_regularizer is not None
-            or layer._has_hooks()
-            or not layer.trainable
-            or not layer.built
-        ):
-            return f"layer '{layer.name}' is quantized, LoRA, mixed precision, hooked, frozen or has an activity regularizer", None  # fmt: skip
+        reason = _layer_reason(layer) or (
+            f"layer '{layer.name}' is frozen" if not layer.trainable else None
+        )
+        if reason is not None:
+            return reason, None
         if i < len(layers) - 1:
             kind = _HIDDEN.get(layer.activation)
             if kind is None:

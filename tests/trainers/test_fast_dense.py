@@ -366,3 +366,23 @@ def test_fused_evaluation_falls_back(rng, monkeypatch):
     np.testing.assert_allclose(
         model.evaluate(x, y, batch_size=32, sample_weight=weights, verbose=0), weighted, rtol=1e-6
     )
+
+
+def test_overridden_test_step_is_called(rng):
+    calls = []
+
+    class Counting(ketorch.Model):
+        def test_step(self, *args, **kwargs):
+            calls.append(1)
+            return super().test_step(*args, **kwargs)
+
+    x, y = _data(rng, "categorical")
+    inputs = ketorch.Input(shape=(20,))
+    outputs = ketorch.layers.Dense(5, activation="softmax")(
+        ketorch.layers.Dense(8, activation="relu")(inputs)
+    )
+    model = Counting(inputs, outputs)
+    model.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
+    model.evaluate(x, y, batch_size=32, verbose=0)
+    assert len(calls) == 4  # every batch through the user's test_step
+    assert fast_dense.evaluator(model) is None
