@@ -493,6 +493,20 @@ class _Plan:
             g = y * kept
             g.scatter_add_(1, labels, kept.neg_())
             return total.mul_(consts[0]), g
+        t = self._dense_targets(t, y, y.shape[-1])
+        if t is None:
+            return None
+        clipped = torch.clamp(log_y, _LOG_EPS, _LOG_ONE_MINUS_EPS)
+        total = torch.dot(t.reshape(-1), clipped.reshape(-1))
+        if not grad:
+            return total.mul_(consts[0]), None
+        kept = t * (clipped == log_y)
+        g = torch.addcmul(kept, y, kept.sum(-1, keepdim=True), value=-1.0)
+        return total.mul_(consts[0]), g.mul_(consts[0])
+
+    def _dense_targets(self, t, y, classes):
+        """Targets shaped like the predictions ``y``, float32, label smoothing applied
+        (``t * (1 - s) + s / classes``), or ``None`` when their shape does not fit."""
         if t.dim() == 1 and y.shape[1] == 1:
             t = t.unsqueeze(-1)
         if t.shape != y.shape:
@@ -501,14 +515,8 @@ class _Plan:
             t = t.float()
         if self.smoothing:
             s = self.smoothing
-            t = t * (1.0 - s) + s / y.shape[-1]
-        clipped = torch.clamp(log_y, _LOG_EPS, _LOG_ONE_MINUS_EPS)
-        total = torch.dot(t.reshape(-1), clipped.reshape(-1))
-        if not grad:
-            return total.mul_(consts[0]), None
-        kept = t * (clipped == log_y)
-        g = torch.addcmul(kept, y, kept.sum(-1, keepdim=True), value=-1.0)
-        return total.mul_(consts[0]), g.mul_(consts[0])
+            t = t * (1.0 - s) + s / classes
+        return t
 
     def _scalars(self, n):
         """``(-1/n, 1/n)`` rounded in float32 as the general step rounds them."""
@@ -520,14 +528,9 @@ class _Plan:
 
     def _binary_loss(self, t, y, n):
         """Sigmoid + binary cross-entropy with autograd's kernels in autograd's order."""
-        if t.dim() == 1 and y.shape[1] == 1:
-            t = t.unsqueeze(-1)
-        if t.shape != y.shape:
+        t = self._dense_targets(t, y, 2)  # Keras: 0.5 * s, the same number
+        if t is None:
             return None
-        if t.dtype != torch.float32:
-            t = t.float()
-        if self.smoothing:
-            t = t * (1.0 - self.smoothing) + 0.5 * self.smoothing
         p = torch.clamp(y, EPSILON, 1.0 - EPSILON)
         neg_p = -p
         bce = -(t * torch.log(p) + (1.0 - t) * torch.log1p(neg_p))
