@@ -474,7 +474,7 @@ class _Plan:
         kind = self.kind
         n = y.shape[0]
         if kind == "binary":
-            return self._binary_loss(t, y, n)
+            return self._binary_loss(t, y, n, grad)
         consts = self._scalars(n)
         if kind == "sparse":
             if t.dim() == 2 and t.shape[1] == 1:
@@ -526,8 +526,9 @@ class _Plan:
             got = self._consts[n] = (-inv, inv)
         return got
 
-    def _binary_loss(self, t, y, n):
-        """Sigmoid + binary cross-entropy with autograd's kernels in autograd's order."""
+    def _binary_loss(self, t, y, n, grad):
+        """Sigmoid + binary cross-entropy with autograd's kernels in autograd's order (the
+        gradient ``None`` when ``grad`` is false)."""
         t = self._dense_targets(t, y, 2)  # Keras: 0.5 * s, the same number
         if t is None:
             return None
@@ -536,6 +537,8 @@ class _Plan:
         bce = -(t * torch.log(p) + (1.0 - t) * torch.log1p(neg_p))
         per = bce.mean(dim=-1)
         loss = per.sum() / n
+        if not grad:
+            return loss, None
         g = self._seed(n, y.shape[-1], y.device)
         g_p = (g * t) / p - (g * (1.0 - t)) / (neg_p + 1)
         g_p = torch.where(p == y, g_p, 0.0)

@@ -131,27 +131,27 @@ class FlatUpdate:
 # when an option it does not cover is set; the optimizer's ``_update`` then runs.
 
 
-def _rmsprop(self, opt, grad, lr, scalars):
+def _rmsprop(flat, opt, grad, lr, scalars):
     if opt.centered or opt.momentum > 0 or isinstance(lr, torch.Tensor):
         return False
-    (velocity,) = self.slots["velocity"]
-    (denominator,) = self._buffers(1)[:1]
+    (velocity,) = flat.slots["velocity"]
+    denominator = flat._buffers(1)[0]
     velocity.mul_(opt.rho)
     velocity.addcmul_(grad, grad, value=1 - opt.rho)
     torch.add(velocity, opt.epsilon, out=denominator)
     denominator.sqrt_()
-    self.flat_p.addcdiv_(grad, denominator, value=-float(lr))
+    flat.flat_p.addcdiv_(grad, denominator, value=-float(lr))
     return True
 
 
-def _adam(self, opt, grad, lr, scalars):
+def _adam(flat, opt, grad, lr, scalars):
     if opt.amsgrad:
         return False
     alpha = to_scalar(f32(lr) * scalars["numerator"] / scalars["denominator"])
     if isinstance(alpha, torch.Tensor):
         return False
-    (momentum,), (velocity,) = self.slots["momentum"], self.slots["velocity"]
-    first, second = self._buffers(2)[:2]
+    (momentum,), (velocity,) = flat.slots["momentum"], flat.slots["velocity"]
+    first, second = flat._buffers(2)[:2]
     momentum.mul_(opt.beta_1)
     momentum.add_(grad, alpha=1 - opt.beta_1)
     velocity.mul_(opt.beta_2)
@@ -161,7 +161,7 @@ def _adam(self, opt, grad, lr, scalars):
     first.add_(opt.epsilon)
     torch.mul(momentum, alpha, out=second)
     second.div_(first)
-    self.flat_p.sub_(second)
+    flat.flat_p.sub_(second)
     return True
 
 

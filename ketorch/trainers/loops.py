@@ -340,7 +340,7 @@ def _predict_runner(model, rt):
         mx = model._model_input(bx)
         if custom_predict:
             return to_float32(model._flat_outputs(model.predict_step((mx,))))
-        if direct is not None and model.built:
+        if direct is not None:
             out = direct(mx)
             if out is not None:
                 return out
