@@ -8,9 +8,10 @@ from .quantization_config import QuantizationConfig
 class AWQConfig(QuantizationConfig):
     """Settings of AWQ (4-bit weights with per-channel scales searched on data).
 
-    ketorch stores, validates and serializes these settings, and reads the matching
-    dtype policy (``"awq/4/<group_size>_from_<source>"``); running the AWQ search
-    itself (``model.quantize("awq", config=...)``) is not implemented.
+    ``model.quantize("awq", config=...)`` searches the scales and quantizes the model's
+    ``Dense`` layers with these settings, block by block (see
+    ``ketorch.quantizers.gptq_core``); the settings are validated, serialized, and named
+    in the dtype policy ``"awq/4/<group_size>_from_<source>"``.
 
     Args:
         dataset: Calibration data.

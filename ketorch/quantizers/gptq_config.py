@@ -8,9 +8,10 @@ from .quantization_config import QuantizationConfig
 class GPTQConfig(QuantizationConfig):
     """Settings of GPTQ (Hessian-aware weight quantization calibrated on data).
 
-    ketorch stores, validates and serializes these settings, and reads the matching
-    dtype policy (``"gptq/<bits>/<group_size>_from_<source>"``); running the GPTQ
-    calibration itself (``model.quantize("gptq", config=...)``) is not implemented.
+    ``model.quantize("gptq", config=...)`` calibrates and quantizes the model's ``Dense``
+    layers with these settings, block by block (see ``ketorch.quantizers.gptq_core``);
+    the settings are validated, serialized, and named in the dtype policy
+    ``"gptq/<bits>/<group_size>_from_<source>"``.
 
     Args:
         dataset: Calibration data (texts or token arrays).
