@@ -18,8 +18,9 @@ SUPPORTED_FORMATS = (
 )
 
 
-def _to_corners(boxes, fmt, height, width):
-    """Boxes in ``fmt`` as absolute ``(x1, y1, x2, y2)``."""
+def to_corners(boxes, fmt, height, width):
+    """Boxes in ``fmt`` as absolute ``(x1, y1, x2, y2)`` (``height``/``width`` broadcast
+    against each coordinate, shaped ``(..., 1)``). The augmentation layers use it too."""
     a, b, c, d = split4(boxes)
     if fmt == "xyxy":
         return boxes
@@ -46,7 +47,7 @@ def _to_corners(boxes, fmt, height, width):
     )
 
 
-def _from_corners(boxes, fmt, height, width):
+def from_corners(boxes, fmt, height, width):
     """Absolute ``(x1, y1, x2, y2)`` boxes written in ``fmt``."""
     x1, y1, x2, y2 = split4(boxes)
     w, h = x2 - x1, y2 - y1
@@ -139,8 +140,8 @@ def convert_format(boxes, source: str, target: str, height=None, width=None, dty
         height = as_tensor(height).to(tdtype)
     if source.startswith("rel_") and target.startswith("rel_"):
         source, target = source[4:], target[4:]
-    corners = _to_corners(tensor, source, height, width)
-    return _from_corners(corners, target, height, width)
+    corners = to_corners(tensor, source, height, width)
+    return from_corners(corners, target, height, width)
 
 
 __all__ = ["SUPPORTED_FORMATS", "convert_format"]

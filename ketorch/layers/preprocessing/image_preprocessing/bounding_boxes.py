@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ....backend import torch_dtype
+from ....utils.bounding_boxes.formats import from_corners, to_corners
 
 SUPPORTED_FORMATS = (
     "xyxy",
@@ -36,58 +37,17 @@ def _stack(*parts):
     return torch.stack(parts, dim=-1)
 
 
-def _to_xyxy(boxes, fmt, height, width):
-    a, b, c, d = _parts(boxes)
-    if fmt == "xyxy":
-        return boxes
-    if fmt == "yxyx":
-        return _stack(b, a, d, c)
-    if fmt == "xywh":
-        return _stack(a, b, a + c, b + d)
-    if fmt == "center_xywh":
-        return _stack(a - c / 2.0, b - d / 2.0, a + c / 2.0, b + d / 2.0)
-    if fmt == "center_yxhw":
-        return _stack(b - d / 2.0, a - c / 2.0, b + d / 2.0, a + c / 2.0)
-    if fmt == "rel_xyxy":
-        return _stack(a * width, b * height, c * width, d * height)
-    if fmt == "rel_yxyx":
-        return _stack(b * width, a * height, d * width, c * height)
-    if fmt == "rel_xywh":
-        return _stack(a * width, b * height, (a + c) * width, (b + d) * height)
-    # rel_center_xywh
-    return _stack(
-        (a - c / 2.0) * width, (b - d / 2.0) * height, (a + c / 2.0) * width, (b + d / 2.0) * height
-    )
-
-
-def _from_xyxy(boxes, fmt, height, width):
-    x1, y1, x2, y2 = _parts(boxes)
-    w, h = x2 - x1, y2 - y1
-    if fmt == "xyxy":
-        return boxes
-    if fmt == "yxyx":
-        return _stack(y1, x1, y2, x2)
-    if fmt == "xywh":
-        return _stack(x1, y1, w, h)
-    if fmt == "center_xywh":
-        return _stack(x1 + w / 2.0, y1 + h / 2.0, w, h)
-    if fmt == "center_yxhw":
-        return _stack(y1 + h / 2.0, x1 + w / 2.0, h, w)
-    if fmt == "rel_xyxy":
-        return _stack(x1 / width, y1 / height, x2 / width, y2 / height)
-    if fmt == "rel_yxyx":
-        return _stack(y1 / height, x1 / width, y2 / height, x2 / width)
-    if fmt == "rel_xywh":
-        return _stack(x1 / width, y1 / height, w / width, h / height)
-    return _stack((x1 + w / 2.0) / width, (y1 + h / 2.0) / height, w / width, h / height)
-
-
 def _scalar(v, like):
     if v is None:
         return None
     if isinstance(v, torch.Tensor):  # per-image sizes, (batch, 1), broadcast over the boxes
         return v.to(device=like.device, dtype=like.dtype)
     return float(v)
+
+
+def _coordinate_size(v, like):
+    v = _scalar(v, like)
+    return v.unsqueeze(-1) if isinstance(v, torch.Tensor) and v.ndim else v
 
 
 def convert_format(boxes, source, target, height=None, width=None, dtype="float32"):
@@ -125,8 +85,10 @@ def convert_format(boxes, source, target, height=None, width=None, dtype="float3
         return boxes
     if source.startswith("rel_") and target.startswith("rel_"):
         source, target = source[4:], target[4:]
-    height, width = _scalar(height, boxes), _scalar(width, boxes)
-    return _from_xyxy(_to_xyxy(boxes, source, height, width), target, height, width)
+    # Per-image sizes come as (batch, 1) (or (1,) for one image); the conversion works on
+    # coordinates shaped (..., 1), so they gain a trailing axis.
+    height, width = (_coordinate_size(v, boxes) for v in (height, width))
+    return from_corners(to_corners(boxes, source, height, width), target, height, width)
 
 
 def compute_area(boxes):
