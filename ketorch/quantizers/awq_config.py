@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .quantization_config import QuantizationConfig
+from ._calibration_config import CalibrationConfig
 
 
-class AWQConfig(QuantizationConfig):
+class AWQConfig(CalibrationConfig):
     """Settings of AWQ (4-bit weights with per-channel scales searched on data).
 
     ``model.quantize("awq", config=...)`` searches the scales and quantizes the model's
@@ -32,6 +32,16 @@ class AWQConfig(QuantizationConfig):
         'awq/4/128'
     """
 
+    _MODE = "awq"
+    _SETTINGS = (
+        "weight_bits",
+        "num_samples",
+        "sequence_length",
+        "group_size",
+        "num_grid_points",
+        "quantization_layer_structure",
+    )
+
     def __init__(
         self,
         dataset,
@@ -49,15 +59,8 @@ class AWQConfig(QuantizationConfig):
             raise ValueError(
                 f"AWQ only supports 4-bit quantization. Received weight_bits={weight_bits}."
             )
-        if num_samples <= 0:
-            raise ValueError("num_samples must be a positive integer.")
-        if sequence_length <= 0:
-            raise ValueError("sequence_length must be a positive integer.")
-        if group_size < -1 or group_size == 0:
-            raise ValueError(
-                "Invalid group_size. Supported values are -1 (per-channel) or a positive "
-                f"integer, but got {group_size}."
-            )
+        self._check_sizes(num_samples, sequence_length)
+        self._check_group_size(group_size, "per-channel")
         if num_grid_points <= 0:
             raise ValueError("num_grid_points must be a positive integer.")
         self.dataset = dataset
@@ -68,28 +71,3 @@ class AWQConfig(QuantizationConfig):
         self.group_size = group_size
         self.num_grid_points = num_grid_points
         self.quantization_layer_structure = quantization_layer_structure
-
-    @property
-    def mode(self) -> str:
-        return "awq"
-
-    def dtype_policy_string(self) -> str:
-        """The mode part of the policy name: ``"awq/4/<group_size>"``."""
-        return f"awq/{self.weight_bits}/{self.group_size}"
-
-    def get_config(self) -> dict:
-        """The settings; ``dataset`` and ``tokenizer`` are not saved (``None``)."""
-        return {
-            "dataset": None,
-            "tokenizer": None,
-            "weight_bits": self.weight_bits,
-            "num_samples": self.num_samples,
-            "sequence_length": self.sequence_length,
-            "group_size": self.group_size,
-            "num_grid_points": self.num_grid_points,
-            "quantization_layer_structure": self.quantization_layer_structure,
-        }
-
-    @classmethod
-    def from_config(cls, config: dict) -> AWQConfig:
-        return cls(**config)

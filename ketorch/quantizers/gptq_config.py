@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .quantization_config import QuantizationConfig
+from ._calibration_config import CalibrationConfig
 
 
-class GPTQConfig(QuantizationConfig):
+class GPTQConfig(CalibrationConfig):
     """Settings of GPTQ (Hessian-aware weight quantization calibrated on data).
 
     ``model.quantize("gptq", config=...)`` calibrates and quantizes the model's ``Dense``
@@ -36,6 +36,19 @@ class GPTQConfig(QuantizationConfig):
         ('gptq', 'gptq/4/64')
     """
 
+    _MODE = "gptq"
+    _SETTINGS = (
+        "weight_bits",
+        "num_samples",
+        "per_channel",
+        "sequence_length",
+        "hessian_damping",
+        "group_size",
+        "symmetric",
+        "activation_order",
+        "quantization_layer_structure",
+    )
+
     def __init__(
         self,
         dataset,
@@ -56,17 +69,10 @@ class GPTQConfig(QuantizationConfig):
             raise ValueError(
                 f"Unsupported weight_bits {weight_bits}. Supported values are 2, 3, 4, and 8."
             )
-        if num_samples <= 0:
-            raise ValueError("num_samples must be a positive integer.")
-        if sequence_length <= 0:
-            raise ValueError("sequence_length must be a positive integer.")
+        self._check_sizes(num_samples, sequence_length)
         if hessian_damping < 0 or hessian_damping > 1:
             raise ValueError("hessian_damping must be between 0 and 1.")
-        if group_size < -1 or group_size == 0:
-            raise ValueError(
-                "Invalid group_size. Supported values are -1 (whole-tensor) or a positive "
-                f"integer, but got {group_size}."
-            )
+        self._check_group_size(group_size, "whole-tensor")
         self.dataset = dataset
         self.tokenizer = tokenizer
         self.weight_bits = weight_bits
@@ -78,31 +84,3 @@ class GPTQConfig(QuantizationConfig):
         self.symmetric = symmetric
         self.activation_order = activation_order
         self.quantization_layer_structure = quantization_layer_structure
-
-    @property
-    def mode(self) -> str:
-        return "gptq"
-
-    def dtype_policy_string(self) -> str:
-        """The mode part of the policy name: ``"gptq/<bits>/<group_size>"``."""
-        return f"gptq/{self.weight_bits}/{self.group_size}"
-
-    def get_config(self) -> dict:
-        """The settings; ``dataset`` and ``tokenizer`` are not saved (``None``)."""
-        return {
-            "dataset": None,
-            "tokenizer": None,
-            "weight_bits": self.weight_bits,
-            "num_samples": self.num_samples,
-            "per_channel": self.per_channel,
-            "sequence_length": self.sequence_length,
-            "hessian_damping": self.hessian_damping,
-            "group_size": self.group_size,
-            "symmetric": self.symmetric,
-            "activation_order": self.activation_order,
-            "quantization_layer_structure": self.quantization_layer_structure,
-        }
-
-    @classmethod
-    def from_config(cls, config: dict) -> GPTQConfig:
-        return cls(**config)
