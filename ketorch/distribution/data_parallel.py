@@ -41,6 +41,16 @@ def _launched_world_size() -> int:
     return max(1, _env_int("WORLD_SIZE", 1))
 
 
+def _check_process_group_args(timeout, backend) -> None:
+    """The process-group arguments DataParallel and ModelParallel both take."""
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ValueError(
+            f"`timeout` must be a positive number of seconds. Received: timeout={timeout!r}"
+        )
+    if backend not in (None, "nccl", "gloo"):
+        raise ValueError(f"`backend` must be 'nccl', 'gloo' or None. Received: backend={backend!r}")
+
+
 def list_devices(device_type: str | None = None) -> list[str]:
     """This machine's devices, e.g. ``["cuda:0", "cuda:1"]`` or ``["cpu:0"]``.
 
@@ -125,14 +135,7 @@ class DataParallel:
             devices = [str(d) for d in devices]
             if not devices:
                 raise ValueError("`devices` must not be empty. Received: devices=[]")
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
-            raise ValueError(
-                f"`timeout` must be a positive number of seconds. Received: timeout={timeout!r}"
-            )
-        if backend not in (None, "nccl", "gloo"):
-            raise ValueError(
-                f"`backend` must be 'nccl', 'gloo' or None. Received: backend={backend!r}"
-            )
+        _check_process_group_args(timeout, backend)
         self.devices = devices
         self.auto_shard_dataset = bool(auto_shard_dataset)
         self.timeout = float(timeout) if timeout is not None else None

@@ -21,7 +21,13 @@ import re
 import numpy as np
 import torch
 
-from .data_parallel import DEFAULT_TIMEOUT_S, _env_int, _launched_world_size, list_devices
+from .data_parallel import (
+    DEFAULT_TIMEOUT_S,
+    _check_process_group_args,
+    _env_int,
+    _launched_world_size,
+    list_devices,
+)
 
 __all__ = ["DeviceMesh", "LayoutMap", "ModelParallel", "TensorLayout", "distribute_tensor"]
 
@@ -316,14 +322,7 @@ class ModelParallel:
                 f"`batch_dim_name` must be an axis of the mesh {list(mesh.axis_names)}. "
                 f"Received: batch_dim_name={batch_dim_name!r}"
             )
-        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
-            raise ValueError(
-                f"`timeout` must be a positive number of seconds. Received: timeout={timeout!r}"
-            )
-        if backend not in (None, "nccl", "gloo"):
-            raise ValueError(
-                f"`backend` must be 'nccl', 'gloo' or None. Received: backend={backend!r}"
-            )
+        _check_process_group_args(timeout, backend)
         self._layout_map = layout_map
         self._device_mesh = mesh
         self._batch_dim_name = batch_dim_name
